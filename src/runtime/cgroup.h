@@ -1,0 +1,54 @@
+/*
+ * A container's cgroup, on cgroup v1 (every mounted hierarchy, including the hybrid
+ * layout's unified cgroup2) or v2 (one directory), behind one interface. The version is
+ * read once from what /sys/fs/cgroup is; the backend is a table of operations.
+ *
+ * Path rules follow runc: an absolute linux.cgroupsPath is taken from the root of each
+ * hierarchy; a relative one, and the default (the container id), from the cgroup the
+ * runtime itself runs in.
+ */
+#pragma once
+#include <stdbool.h>
+#include <sys/types.h>
+
+struct error;
+typedef struct json_t json_t;
+
+struct cgroup {
+        int version;  /* 1 or 2 */
+        char *path;   /* the container's path inside each hierarchy, e.g. "/ctr" */
+        char **dirs;  /* absolute directories, one per hierarchy (v2: exactly one) */
+        size_t n_dirs;
+        bool created; /* dirs[] were made by us (so destroy may remove them) */
+};
+
+struct cgroup_ops {
+        /* Fills cg->dirs for cg->path. */
+        int (*resolve)(struct cgroup *cg, struct error **err);
+        /* Creates the directories (missing ones only). */
+        int (*create)(struct cgroup *cg, struct error **err);
+        /* Moves pid into the cgroup. */
+        int (*enter)(const struct cgroup *cg, pid_t pid, struct error **err);
+};
+
+/* 2 when /sys/fs/cgroup is a cgroup2 mount, else 1. */
+int cgroup_detect_version(void);
+/* Builds the cgroup for a container: version, path, directories. Nothing is created. */
+struct cgroup *cgroup_new(const char *cgroups_path, const char *id, struct error **err);
+int cgroup_create(struct cgroup *cg, struct error **err);
+int cgroup_enter(const struct cgroup *cg, pid_t pid, struct error **err);
+/* Returns an fd on the v2 directory for clone3(CLONE_INTO_CGROUP), or -1 on v1. */
+int cgroup_open_v2_dir(const struct cgroup *cg);
+/* Kills what is left in the cgroup and removes its directories (and any children the
+ * container made). Missing directories are fine. */
+int cgroup_destroy(struct cgroup *cg, struct error **err);
+/* Sends sig to every process in the cgroup. */
+int cgroup_kill_all(const struct cgroup *cg, int sig, struct error **err);
+void cgroup_free(struct cgroup *cg);
+
+/* Serialisation into the runtime's state.json, and back. */
+json_t *cgroup_to_json(const struct cgroup *cg);
+struct cgroup *cgroup_from_json(json_t *json, struct error **err);
+
+extern const struct cgroup_ops cgroup_v1_ops;
+extern const struct cgroup_ops cgroup_v2_ops;

@@ -1,0 +1,98 @@
+/* cgroup v1: one directory per mounted hierarchy (plus the hybrid layout's cgroup2). */
+#include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "alloc.h"
+#include "cgroup.h"
+#include "cgroup_paths.h"
+#include "error.h"
+#include "fs.h"
+
+static int v1_resolve(struct cgroup *cg, struct error **err)
+{
+        struct cgroup_hierarchy *list = NULL;
+        int n = cgroup_hierarchies_read(&list, err);
+        if (n < 0)
+                return -1;
+        cg->dirs = xcalloc((size_t)n + 1, sizeof(char *));
+        for (int i = 0; i < n; i++)
+                cg->dirs[cg->n_dirs++] = cgroup_hierarchy_dir(&list[i], cg->path);
+        cgroup_hierarchies_free(list, (size_t)n);
+        if (cg->n_dirs == 0)
+                return error_set(err, 0, "no cgroup hierarchy is mounted");
+        return 0;
+}
+
+static bool is_cpuset_dir(const char *dir)
+{
+        _cleanup_free_ char *probe = xasprintf("%s/cpuset.cpus", dir);
+        return fs_exists(probe);
+}
+
+/* A new v1 cpuset starts with no cpus and mems, and then refuses tasks: inherit them. */
+static int cpuset_inherit(const char *dir, struct error **err)
+{
+        static const char *const files[] = {"cpuset.cpus", "cpuset.mems"};
+        for (size_t i = 0; i < ARRAY_SIZE(files); i++) {
+                _cleanup_free_ char *path = xasprintf("%s/%s", dir, files[i]);
+                _cleanup_free_ char *mine = fs_read_file(path, NULL, NULL);
+                if (mine && mine[0] != '\n' && mine[0] != '\0')
+                        continue;
+                _cleanup_free_ char *parent = xstrdup(dir);
+                *strrchr(parent, '/') = '\0';
+                _cleanup_free_ char *parent_path = xasprintf("%s/%s", parent, files[i]);
+                _cleanup_free_ char *value = fs_read_file(parent_path, NULL, err);
+                if (value == NULL)
+                        return -1;
+                if (fs_write_string(path, value, err) < 0)
+                        return -1;
+        }
+        return 0;
+}
+
+/* mkdir -p, where each new cpuset directory inherits its parent's cpus and mems. */
+static int mkdir_levels(const char *dir, struct error **err)
+{
+        if (mkdir(dir, 0755) < 0) {
+                if (errno == EEXIST)
+                        return 0;
+                if (errno != ENOENT)
+                        return error_set(err, errno, "mkdir %s", dir);
+                _cleanup_free_ char *parent = xstrdup(dir);
+                char *slash = strrchr(parent, '/');
+                if (slash == NULL || slash == parent)
+                        return error_set(err, ENOENT, "mkdir %s", dir);
+                *slash = '\0';
+                if (mkdir_levels(parent, err) < 0)
+                        return -1;
+                if (mkdir(dir, 0755) < 0 && errno != EEXIST)
+                        return error_set(err, errno, "mkdir %s", dir);
+        }
+        return is_cpuset_dir(dir) ? cpuset_inherit(dir, err) : 0;
+}
+
+static int v1_create(struct cgroup *cg, struct error **err)
+{
+        for (size_t i = 0; i < cg->n_dirs; i++)
+                if (mkdir_levels(cg->dirs[i], err) < 0)
+                        return -1;
+        return 0;
+}
+
+static int v1_enter(const struct cgroup *cg, pid_t pid, struct error **err)
+{
+        for (size_t i = 0; i < cg->n_dirs; i++)
+                if (cgroup_dir_add_pid(cg->dirs[i], pid, err) < 0)
+                        return -1;
+        return 0;
+}
+
+const struct cgroup_ops cgroup_v1_ops = {
+        .resolve = v1_resolve,
+        .create = v1_create,
+        .enter = v1_enter,
+};

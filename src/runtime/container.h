@@ -1,0 +1,96 @@
+/*
+ * One container's lifecycle (runtime-spec runtime.md): create, start, kill, delete, state.
+ * The state of each container lives in <root>/<id>/ (state.json and, while it is
+ * "created", the exec.fifo that start opens), so it survives the runtime process.
+ */
+#pragma once
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+struct error;
+struct cgroup;
+struct oci_config;
+struct oci_key_value;
+
+struct runtime_options {
+        const char *root;     /* state directory, e.g. /run/berth-runtime */
+        bool systemd_cgroup;  /* --systemd-cgroup */
+};
+
+struct create_options {
+        const char *id;
+        const char *bundle;         /* default: the current directory */
+        const char *pid_file;       /* optional */
+        const char *console_socket; /* optional */
+        bool no_pivot;
+        bool no_new_keyring;
+        int preserve_fds;
+        /* run: start at once instead of waiting on the exec fifo */
+        bool start_now;
+        /* run in the foreground: keep the init as our child to wait for */
+        bool foreground;
+};
+
+/* What state.json records. */
+struct container_record {
+        char *id;
+        pid_t pid;
+        uint64_t start_time; /* of pid, to tell it from a reused pid */
+        char *bundle;
+        char *rootfs;
+        char *created; /* RFC 3339 */
+        char *owner;
+        struct cgroup *cgroup;
+        struct oci_config *config; /* the config as it was at create */
+};
+
+enum container_status {
+        CONTAINER_CREATING,
+        CONTAINER_CREATED,
+        CONTAINER_RUNNING,
+        CONTAINER_STOPPED,
+};
+
+/* Result of a foreground create: the init's pid and, with a terminal and no console
+ * socket, the pty master to proxy. */
+struct created_container {
+        pid_t pid;
+        int pty_master; /* -1 when none */
+        int sync_fd;    /* start_now: reports exec failures until EOF; -1 otherwise */
+};
+
+int container_id_check(const char *id, struct error **err);
+int container_create(const struct runtime_options *rt, const struct create_options *opts,
+                     struct created_container *out, struct error **err);
+int container_start(const struct runtime_options *rt, const char *id, struct error **err);
+/* Runs the poststart hooks (run does this itself, start includes it). */
+int container_poststart(const struct runtime_options *rt, const char *id, struct error **err);
+int container_kill(const struct runtime_options *rt, const char *id, int sig, bool all,
+                   struct error **err);
+int container_delete(const struct runtime_options *rt, const char *id, bool force,
+                     struct error **err);
+
+/* Loads <root>/<id>/state.json. Fails with "container ID does not exist" when absent. */
+struct container_record *container_record_load(const struct runtime_options *rt, const char *id,
+                                               struct error **err);
+int container_record_save(const struct runtime_options *rt, const struct container_record *rec,
+                          const char *config_text, struct error **err);
+void container_record_free(struct container_record *rec);
+enum container_status container_status(const struct runtime_options *rt,
+                                       const struct container_record *rec);
+const char *container_status_name(enum container_status status);
+/* State JSON (the spec's, plus runc's rootfs/created/owner) of the container. */
+char *container_state_json(const struct runtime_options *rt, const struct container_record *rec,
+                           bool pretty);
+/* Undoes create: kills what is left, runs poststop hooks, removes the cgroup and state dir. */
+int container_destroy(const struct runtime_options *rt, struct container_record *rec,
+                      struct error **err);
+/* <root>/<id> */
+char *container_dir(const struct runtime_options *rt, const char *id);
+
+static inline void cleanup_container_recordp(struct container_record **rec)
+{
+        container_record_free(*rec);
+}
+#define _cleanup_container_record_ __attribute__((cleanup(cleanup_container_recordp)))

@@ -1,0 +1,247 @@
+/* The container's init, from clone3 to execve. The order follows runc, which clients and
+ * hooks have come to rely on: namespaces, mounts, (prestart/createRuntime hooks in the
+ * parent), createContainer hooks, pivot_root, the last mount touches, the terminal, the
+ * identity, then wait for start, startContainer hooks, exec. */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/close_range.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "alloc.h"
+#include "error.h"
+#include "fs.h"
+#include "hooks.h"
+#include "init.h"
+#include "runtime_state.h"
+#include "sync.h"
+#include "terminal.h"
+
+static const int namespace_flags[OCI_NS_COUNT] = {
+        [OCI_NS_PID] = CLONE_NEWPID,       [OCI_NS_NETWORK] = CLONE_NEWNET,
+        [OCI_NS_MOUNT] = CLONE_NEWNS,      [OCI_NS_IPC] = CLONE_NEWIPC,
+        [OCI_NS_UTS] = CLONE_NEWUTS,       [OCI_NS_USER] = CLONE_NEWUSER,
+        [OCI_NS_CGROUP] = CLONE_NEWCGROUP, [OCI_NS_TIME] = CLONE_NEWTIME,
+};
+
+/* Namespaces given by path are joined here; pid (in the parent) and user come elsewhere.
+ * The mount namespace goes last so the other paths are looked up on the host. */
+static int join_namespaces(struct init_context *ctx, struct error **err)
+{
+        static const enum oci_namespace_type order[] = {OCI_NS_IPC, OCI_NS_UTS, OCI_NS_NETWORK,
+                                                        OCI_NS_CGROUP, OCI_NS_TIME, OCI_NS_MOUNT};
+        for (size_t i = 0; i < ARRAY_SIZE(order); i++) {
+                const struct oci_namespace *ns = oci_config_namespace(ctx->config, order[i]);
+                if (ns == NULL || ns->path == NULL)
+                        continue;
+                _cleanup_close_ int fd = open(ns->path, O_RDONLY | O_CLOEXEC);
+                if (fd < 0)
+                        return error_set(err, errno, "open %s namespace %s",
+                                         oci_namespace_type_name(order[i]), ns->path);
+                if (setns(fd, namespace_flags[order[i]]) < 0)
+                        return error_set(err, errno, "join %s namespace %s",
+                                         oci_namespace_type_name(order[i]), ns->path);
+        }
+        /* Unshared only now, after the parent put us in our cgroup, so that the cgroup
+         * namespace is rooted at the container's cgroup. */
+        if (ctx->new_ns[OCI_NS_CGROUP] && unshare(CLONE_NEWCGROUP) < 0)
+                return error_set(err, errno, "unshare cgroup namespace");
+        return 0;
+}
+
+static char *hook_state(struct init_context *ctx, const char *status)
+{
+        struct oci_state state = {
+                .oci_version = OCI_RUNTIME_SPEC_VERSION,
+                .id = ctx->id,
+                .status = status,
+                .pid = getpid(), /* as the container sees it (runtime.md "State") */
+                .bundle = ctx->bundle,
+                .annotations = ctx->config->annotations,
+                .n_annotations = ctx->config->n_annotations,
+        };
+        return oci_state_to_json(&state, 0);
+}
+
+/* HOME, when process.env lacks it, from the container's /etc/passwd (as runc does). */
+static char **build_env(const struct oci_process *p)
+{
+        for (size_t i = 0; i < p->n_env; i++)
+                if (strncmp(p->env[i], "HOME=", 5) == 0)
+                        return p->env;
+        char **env = xcalloc(p->n_env + 2, sizeof(char *));
+        memcpy(env, p->env, p->n_env * sizeof(char *));
+        const char *home = "/";
+        _cleanup_free_ char *passwd = fs_read_file("/etc/passwd", NULL, NULL);
+        char *save = NULL;
+        for (char *line = passwd ? strtok_r(passwd, "\n", &save) : NULL; line;
+             line = strtok_r(NULL, "\n", &save)) {
+                char *fields[7] = {0};
+                int n = 0;
+                for (char *f = line; n < 7 && f; n++) {
+                        fields[n] = f;
+                        f = strchr(f, ':');
+                        if (f)
+                                *f++ = '\0';
+                }
+                if (n >= 6 && fields[2] && (uid_t)strtoul(fields[2], NULL, 10) == p->user.uid &&
+                    fields[5] && *fields[5]) {
+                        home = fields[5];
+                        break;
+                }
+        }
+        env[p->n_env] = xasprintf("HOME=%s", home);
+        return env;
+}
+
+static int wait_for_parent(struct init_context *ctx, struct error **err)
+{
+        char buf[1024];
+        int type = sync_recv(ctx->sync_fd, buf, sizeof(buf), NULL, err);
+        if (type == SYNC_GO)
+                return 0;
+        if (type < 0)
+                return -1;
+        return error_set(err, 0, "%s", type == SYNC_ERROR ? buf : "runtime went away");
+}
+
+/* Until start: wait on the exec fifo. The byte comes from `start`; EOF cannot happen while
+ * we hold a writer ourselves. */
+static int wait_for_start(struct init_context *ctx, struct error **err)
+{
+        if (ctx->fifo_fd < 0)
+                return 0;
+        int flags = fcntl(ctx->fifo_fd, F_GETFL);
+        fcntl(ctx->fifo_fd, F_SETFL, flags & ~O_NONBLOCK);
+        char byte;
+        ssize_t n;
+        do
+                n = read(ctx->fifo_fd, &byte, 1);
+        while (n < 0 && errno == EINTR);
+        if (n != 1)
+                return error_set(err, n < 0 ? errno : 0, "wait for start on exec fifo");
+        close(ctx->fifo_fd);
+        close(ctx->fifo_keep_fd);
+        return 0;
+}
+
+static int setup_container(struct init_context *ctx, char **exe, struct error **err)
+{
+        const struct oci_config *c = ctx->config;
+        const struct oci_process *p = c->process;
+        if (wait_for_parent(ctx, err) < 0)
+                return -1;
+        if (join_namespaces(ctx, err) < 0)
+                return -1;
+        if (c->hostname && sethostname(c->hostname, strlen(c->hostname)) < 0)
+                return error_set(err, errno, "sethostname %s", c->hostname);
+        if (c->domainname && setdomainname(c->domainname, strlen(c->domainname)) < 0)
+                return error_set(err, errno, "setdomainname %s", c->domainname);
+        /* No host fd may reach the container (CVE-2024-21626): all but stdio and the
+         * preserved ones close on exec. */
+        if (syscall(SYS_close_range, 3 + ctx->opts->preserve_fds, ~0U, CLOSE_RANGE_CLOEXEC) < 0)
+                return error_set(err, errno, "close_range");
+        for (int fd = 3; fd < 3 + ctx->opts->preserve_fds; fd++) {
+                int flags = fcntl(fd, F_GETFD);
+                if (flags >= 0)
+                        fcntl(fd, F_SETFD, flags & ~FD_CLOEXEC);
+        }
+
+        if (rootfs_prepare(ctx, err) < 0)
+                return -1;
+        _cleanup_close_ int rootfd = open(ctx->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (rootfd < 0)
+                return error_set(err, errno, "open rootfs %s", ctx->rootfs);
+        if (rootfs_mount_all(ctx, rootfd, err) < 0 || devices_setup(ctx, rootfd, err) < 0)
+                return -1;
+        if (p) {
+                /* A missing cwd is created, as runc does. */
+                _cleanup_close_ int cwd = fs_open_in_root(rootfd, p->cwd, true, false, err);
+                if (cwd < 0)
+                        return error_wrap(err, "process.cwd");
+        }
+        if (c->hooks.prestart.len || c->hooks.create_runtime.len) {
+                sync_send(ctx->sync_fd, SYNC_HOOKS, NULL);
+                if (wait_for_parent(ctx, err) < 0)
+                        return -1;
+        }
+        if (c->hooks.create_container.len) {
+                _cleanup_free_ char *state = hook_state(ctx, "creating");
+                if (hooks_run(&c->hooks.create_container, "createContainer", state, err) < 0)
+                        return -1;
+        }
+        if (p && process_setup_limits(ctx, err) < 0)
+                return -1;
+        if (rootfs_pivot(ctx, err) < 0 || rootfs_finalize(ctx, err) < 0)
+                return -1;
+        if (p == NULL)
+                return 0;
+        if (p->terminal && terminal_setup(ctx, err) < 0)
+                return -1;
+        *exe = process_resolve_executable(p, err);
+        if (*exe == NULL)
+                return -1;
+        if (process_setup_identity(ctx, err) < 0)
+                return -1;
+        if (chdir(p->cwd) < 0)
+                return error_set(err, errno, "chdir to process.cwd %s", p->cwd);
+        return 0;
+}
+
+_Noreturn void container_init(struct init_context *ctx)
+{
+        struct error *err = NULL;
+        sigset_t none;
+        sigemptyset(&none);
+        sigprocmask(SIG_SETMASK, &none, NULL);
+        /* If the runtime dies while we set up, so do we (cleared by setuid or at exec). */
+        prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+        umask(0); /* device nodes get exactly the modes asked for */
+        _cleanup_free_ char *exe = NULL;
+        if (setup_container(ctx, &exe, &err) < 0) {
+                sync_send(ctx->sync_fd, SYNC_ERROR, err->msg);
+                _exit(1);
+        }
+        const struct oci_process *p = ctx->config->process;
+        if (p == NULL) {
+                /* create without process: nothing to start (start will refuse). */
+                sync_send(ctx->sync_fd, SYNC_READY, NULL);
+                pause();
+                _exit(0);
+        }
+        char **env = build_env(p);
+        umask(p->user.has_umask ? p->user.umask : 022);
+        prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0);
+        sync_send(ctx->sync_fd, SYNC_READY, NULL);
+        if (!ctx->opts->start_now)
+                close(ctx->sync_fd);
+        if (wait_for_start(ctx, &err) < 0)
+                goto fail;
+        if (ctx->config->hooks.start_container.len) {
+                _cleanup_free_ char *state = hook_state(ctx, "created");
+                if (hooks_run(&ctx->config->hooks.start_container, "startContainer", state,
+                              &err) < 0)
+                        goto fail;
+        }
+        if (p->no_new_privileges && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) {
+                error_set(&err, errno, "prctl(PR_SET_NO_NEW_PRIVS)");
+                goto fail;
+        }
+        execve(exe, p->args, env);
+        error_set(&err, errno, "exec %s", p->args[0]);
+fail:
+        /* After create returned, only a foreground run still listens on sync_fd. */
+        if (ctx->opts->start_now)
+                sync_send(ctx->sync_fd, SYNC_ERROR, err->msg);
+        else
+                dprintf(STDERR_FILENO, "berth-runtime: %s\n", err->msg);
+        _exit(127);
+}

@@ -1,0 +1,147 @@
+/* start, kill and delete of a created container (runtime.md "Operations"). */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "alloc.h"
+#include "cgroup.h"
+#include "container.h"
+#include "error.h"
+#include "fs.h"
+#include "hooks.h"
+#include "log.h"
+#include "process.h"
+#include "runtime_config.h"
+
+/* Signals the container's init through a pidfd, checked against the recorded start time, so
+ * a recycled pid is never hit. */
+static int signal_init(const struct container_record *rec, int sig, struct error **err)
+{
+        _cleanup_close_ int pidfd = process_pidfd_open(rec->pid);
+        if (pidfd < 0 || !process_alive(rec->pid, rec->start_time))
+                return error_set(err, 0, "container %s is not running", rec->id);
+        if (syscall(SYS_pidfd_send_signal, pidfd, sig, NULL, 0) < 0)
+                return error_set(err, errno, "signal container %s", rec->id);
+        return 0;
+}
+
+static char *state_for_hooks(const struct runtime_options *rt, const struct container_record *rec)
+{
+        return container_state_json(rt, rec, false);
+}
+
+static int run_poststart(const struct runtime_options *rt, const struct container_record *rec,
+                        struct error **err)
+{
+        if (rec->config->hooks.poststart.len == 0)
+                return 0;
+        _cleanup_free_ char *state = state_for_hooks(rt, rec);
+        if (hooks_run(&rec->config->hooks.poststart, "poststart", state, err) < 0) {
+                /* runtime.md step 9: stop the container; delete destroys it. */
+                signal_init(rec, SIGKILL, NULL);
+                return -1;
+        }
+        return 0;
+}
+
+int container_start(const struct runtime_options *rt, const char *id, struct error **err)
+{
+        _cleanup_container_record_ struct container_record *rec =
+                container_record_load(rt, id, err);
+        if (rec == NULL)
+                return -1;
+        enum container_status status = container_status(rt, rec);
+        if (status != CONTAINER_CREATED)
+                return error_set(err, 0, "cannot start container %s: it is %s, not created", id,
+                                 container_status_name(status));
+        _cleanup_free_ char *fifo = xasprintf("%s/%s/exec.fifo", rt->root, id);
+        _cleanup_close_ int fd = open(fifo, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+        if (fd < 0)
+                return error_set(err, errno == ENXIO ? 0 : errno,
+                                 "cannot start container %s: its init is gone", id);
+        if (write(fd, "0", 1) != 1)
+                return error_set(err, errno, "start container %s", id);
+        unlink(fifo);
+        return run_poststart(rt, rec, err);
+}
+
+int container_poststart(const struct runtime_options *rt, const char *id, struct error **err)
+{
+        _cleanup_container_record_ struct container_record *rec =
+                container_record_load(rt, id, err);
+        if (rec == NULL)
+                return -1;
+        return run_poststart(rt, rec, err);
+}
+
+int container_kill(const struct runtime_options *rt, const char *id, int sig, bool all,
+                   struct error **err)
+{
+        _cleanup_container_record_ struct container_record *rec =
+                container_record_load(rt, id, err);
+        if (rec == NULL)
+                return -1;
+        enum container_status status = container_status(rt, rec);
+        if (status != CONTAINER_CREATED && status != CONTAINER_RUNNING)
+                return error_set(err, 0, "container %s is not running", id);
+        if (all && rec->cgroup)
+                cgroup_kill_all(rec->cgroup, sig, NULL);
+        return signal_init(rec, sig, err);
+}
+
+/* Waits until the init has exited (it may not be our child). */
+static void wait_stopped(const struct container_record *rec)
+{
+        _cleanup_close_ int pidfd = process_pidfd_open(rec->pid);
+        if (pidfd >= 0 && process_alive(rec->pid, rec->start_time))
+                process_pidfd_wait(pidfd, 10000);
+}
+
+int container_destroy(const struct runtime_options *rt, struct container_record *rec,
+                      struct error **err)
+{
+        if (rec->pid > 0 && process_alive(rec->pid, rec->start_time)) {
+                signal_init(rec, SIGKILL, NULL);
+                wait_stopped(rec);
+        }
+        if (rec->cgroup && rec->cgroup->created && cgroup_destroy(rec->cgroup, err) < 0)
+                return error_wrap(err, "delete container %s", rec->id);
+        if (rec->config && rec->config->hooks.poststop.len) {
+                struct error *hook_err = NULL;
+                _cleanup_free_ char *state = state_for_hooks(rt, rec);
+                /* runtime.md step 13: a failing poststop hook is only a warning. */
+                if (hooks_run(&rec->config->hooks.poststop, "poststop", state, &hook_err) < 0)
+                        log_warn("%s", hook_err->msg);
+                error_free(&hook_err);
+        }
+        _cleanup_free_ char *dir = container_dir(rt, rec->id);
+        if (fs_remove_tree(dir, err) < 0)
+                return error_wrap(err, "delete container %s", rec->id);
+        return 0;
+}
+
+int container_delete(const struct runtime_options *rt, const char *id, bool force,
+                     struct error **err)
+{
+        _cleanup_container_record_ struct container_record *rec =
+                container_record_load(rt, id, err);
+        if (rec == NULL)
+                return -1;
+        enum container_status status = container_status(rt, rec);
+        if (status == CONTAINER_CREATING) {
+                if (!force)
+                        return error_set(err, 0, "cannot delete container %s: it is being "
+                                                 "created (use --force)", id);
+                _cleanup_free_ char *dir = container_dir(rt, id);
+                return fs_remove_tree(dir, err);
+        }
+        if (status == CONTAINER_RUNNING && !force)
+                return error_set(err, 0, "cannot delete container %s that is not stopped: running",
+                                 id);
+        if (status == CONTAINER_RUNNING && rec->cgroup)
+                cgroup_kill_all(rec->cgroup, SIGKILL, NULL);
+        return container_destroy(rt, rec, err);
+}

@@ -1,0 +1,18 @@
+/* mount(8)-style option lists (config.md "mounts" options) turned into mount(2) arguments. */
+#pragma once
+#include <stdbool.h>
+#include <stddef.h>
+
+struct mount_options {
+        unsigned long flags;       /* MS_* to set (no propagation flags) */
+        unsigned long propagation; /* MS_SHARED/MS_SLAVE/MS_PRIVATE/MS_UNBINDABLE [| MS_REC] */
+        bool bind;                 /* "bind" or "rbind" */
+        bool recursive;            /* "rbind" */
+        char *data;                /* the rest, comma-joined, for the filesystem; may be NULL */
+};
+
+/* Parses options; unknown names go to data. Never fails. Free with mount_options_release. */
+void mount_options_parse(struct mount_options *out, char *const *options, size_t n);
+void mount_options_release(struct mount_options *opts);
+/* Parses one propagation name ("rslave"); returns 0 and sets *flags, or -1 if unknown. */
+int mount_propagation_parse(const char *name, unsigned long *flags);

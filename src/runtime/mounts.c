@@ -1,0 +1,184 @@
+/* config.json "mounts", each resolved inside the rootfs so that a symlink in the image can
+ * never send a mount to the host (CVE-2021-30465): the target is opened with openat2
+ * RESOLVE_IN_ROOT and mounted on through /proc/self/fd. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "alloc.h"
+#include "cgroup.h"
+#include "cgroup_paths.h"
+#include "error.h"
+#include "fs.h"
+#include "init.h"
+#include "mount_options.h"
+
+#define FD_PATH_MAX 32
+
+static void fd_path(char *buf, int fd)
+{
+        snprintf(buf, FD_PATH_MAX, "/proc/self/fd/%d", fd);
+}
+
+/* Opens (creating if needed) the mount target inside the root. */
+static int open_target(int rootfd, const char *dest, bool is_file, struct error **err)
+{
+        return fs_open_in_root(rootfd, dest, true, is_file, err);
+}
+
+static int apply_propagation(int rootfd, const char *dest, unsigned long propagation,
+                             struct error **err)
+{
+        if (propagation == 0)
+                return 0;
+        /* Reopen: the fd from before the mount still points under it. */
+        _cleanup_close_ int fd = open_target(rootfd, dest, false, err);
+        if (fd < 0)
+                return -1;
+        char path[FD_PATH_MAX];
+        fd_path(path, fd);
+        if (mount(NULL, path, NULL, propagation, NULL) < 0)
+                return error_set(err, errno, "set propagation of %s", dest);
+        return 0;
+}
+
+static int bind_mount(int rootfd, const char *source, const char *dest,
+                      const struct mount_options *o, struct error **err)
+{
+        struct stat st;
+        if (stat(source, &st) < 0)
+                return error_set(err, errno, "bind mount source %s", source);
+        _cleanup_close_ int fd = open_target(rootfd, dest, !S_ISDIR(st.st_mode), err);
+        if (fd < 0)
+                return -1;
+        char path[FD_PATH_MAX];
+        fd_path(path, fd);
+        if (mount(source, path, NULL, MS_BIND | (o->recursive ? MS_REC : 0), NULL) < 0)
+                return error_set(err, errno, "bind mount %s on %s", source, dest);
+        unsigned long extra = o->flags & ~(MS_REMOUNT | MS_BIND | MS_REC);
+        if (extra) {
+                /* Flags on a bind mount take a second, remounting call. */
+                close(steal_fd(&fd));
+                fd = open_target(rootfd, dest, false, err);
+                if (fd < 0)
+                        return -1;
+                fd_path(path, fd);
+                if (mount(NULL, path, NULL, MS_BIND | MS_REMOUNT | extra, NULL) < 0)
+                        return error_set(err, errno, "remount %s with its options", dest);
+        }
+        return apply_propagation(rootfd, dest, o->propagation, err);
+}
+
+/* A fresh cgroup view: cgroup2 on v2; on v1 a tmpfs holding one mount per hierarchy.
+ * With a cgroup namespace the kernel shows the container's own cgroup as the root. */
+static int cgroup_mount(struct init_context *ctx, int rootfd, const struct oci_mount *m,
+                        const struct mount_options *o, struct error **err)
+{
+        _cleanup_close_ int fd = open_target(rootfd, m->destination, false, err);
+        if (fd < 0)
+                return -1;
+        char path[FD_PATH_MAX];
+        fd_path(path, fd);
+        unsigned long flags = o->flags & ~MS_RDONLY;
+        if (ctx->cgroup == NULL || ctx->cgroup->version == 2) {
+                if (mount("cgroup2", path, "cgroup2", o->flags, NULL) < 0)
+                        return error_set(err, errno, "mount cgroup2 on %s", m->destination);
+                return 0;
+        }
+        if (mount("tmpfs", path, "tmpfs", flags, "mode=755") < 0)
+                return error_set(err, errno, "mount tmpfs on %s", m->destination);
+        struct cgroup_hierarchy *list = NULL;
+        int n = cgroup_hierarchies_read(&list, err);
+        if (n < 0)
+                return -1;
+        int ret = 0;
+        for (int i = 0; i < n && ret == 0; i++) {
+                const char *name = strrchr(list[i].mountpoint, '/') + 1;
+                _cleanup_free_ char *sub = xasprintf("%s/%s", m->destination, name);
+                _cleanup_close_ int subfd = open_target(rootfd, sub, false, err);
+                if (subfd < 0) {
+                        ret = -1;
+                        break;
+                }
+                char subpath[FD_PATH_MAX];
+                fd_path(subpath, subfd);
+                int r;
+                if (ctx->new_ns[OCI_NS_CGROUP])
+                        r = list[i].is_v2 ? mount("cgroup2", subpath, "cgroup2", o->flags, NULL)
+                                          : mount("cgroup", subpath, "cgroup", o->flags,
+                                                  list[i].options);
+                else
+                        r = mount(ctx->cgroup->dirs[i], subpath, NULL, MS_BIND | MS_REC, NULL);
+                if (r < 0)
+                        ret = error_set(err, errno, "mount cgroup %s on %s", name, sub);
+        }
+        cgroup_hierarchies_free(list, (size_t)n);
+        if (ret == 0 && (o->flags & MS_RDONLY)) {
+                close(steal_fd(&fd));
+                fd = open_target(rootfd, m->destination, false, err);
+                if (fd < 0)
+                        return -1;
+                fd_path(path, fd);
+                if (mount(NULL, path, NULL, MS_REMOUNT | flags | MS_RDONLY, "mode=755") < 0)
+                        return error_set(err, errno, "remount %s read-only", m->destination);
+        }
+        return ret;
+}
+
+static int mount_one(struct init_context *ctx, int rootfd, const struct oci_mount *m,
+                     struct error **err)
+{
+        struct mount_options o;
+        mount_options_parse(&o, m->options, m->n_options);
+        const char *type = m->type ? m->type : "";
+        const char *source = m->source ? m->source : type;
+        int ret;
+        if (strcmp(type, "bind") == 0)
+                o.bind = true;
+        if (o.bind) {
+                /* A relative source is relative to the bundle (config.md "mounts"). */
+                _cleanup_free_ char *abs = source[0] == '/'
+                                                   ? xstrdup(source)
+                                                   : xasprintf("%s/%s", ctx->bundle, source);
+                ret = bind_mount(rootfd, abs, m->destination, &o, err);
+        } else if (strcmp(type, "cgroup") == 0 || strcmp(type, "cgroup2") == 0) {
+                ret = cgroup_mount(ctx, rootfd, m, &o, err);
+        } else {
+                _cleanup_close_ int fd = open_target(rootfd, m->destination, false, err);
+                char path[FD_PATH_MAX];
+                ret = fd < 0 ? -1 : 0;
+                if (ret == 0) {
+                        fd_path(path, fd);
+                        ret = mount(source, path, type, o.flags, o.data);
+                        /* Without its own network (or ipc) namespace the kernel refuses
+                         * sysfs (mqueue): give the host's, as runc does. */
+                        if (ret < 0 && errno == EPERM &&
+                            (strcmp(type, "sysfs") == 0 || strcmp(type, "mqueue") == 0)) {
+                                const char *host = type[0] == 's' ? "/sys" : "/dev/mqueue";
+                                ret = mount(host, path, NULL, MS_BIND | MS_REC, NULL);
+                                if (ret == 0 && (o.flags & MS_RDONLY))
+                                        ret = mount(NULL, path, NULL,
+                                                    MS_BIND | MS_REMOUNT | MS_RDONLY | MS_REC, NULL);
+                        }
+                        if (ret < 0)
+                                error_set(err, errno, "mount %s (%s) on %s", source, type,
+                                          m->destination);
+                }
+                if (ret == 0)
+                        ret = apply_propagation(rootfd, m->destination, o.propagation, err);
+        }
+        mount_options_release(&o);
+        return ret;
+}
+
+int rootfs_mount_all(struct init_context *ctx, int rootfd, struct error **err)
+{
+        for (size_t i = 0; i < ctx->config->n_mounts; i++)
+                if (mount_one(ctx, rootfd, &ctx->config->mounts[i], err) < 0)
+                        return -1;
+        return 0;
+}
