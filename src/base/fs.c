@@ -64,14 +64,14 @@ static int write_all(int fd, const char *data, size_t len)
         return 0;
 }
 
-int fs_write_file_atomic(const char *path, const void *data, size_t len, mode_t mode,
-                         struct error **err)
+static int write_replace(const char *path, const void *data, size_t len, mode_t mode,
+                         bool durable, struct error **err)
 {
         _cleanup_free_ char *tmp = xasprintf("%s.tmp.%d", path, (int)getpid());
         _cleanup_close_ int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
         if (fd < 0)
                 return error_set(err, errno, "create %s", tmp);
-        if (write_all(fd, data, len) < 0 || fsync(fd) < 0) {
+        if (write_all(fd, data, len) < 0 || (durable && fsync(fd) < 0)) {
                 int saved = errno;
                 unlink(tmp);
                 return error_set(err, saved, "write %s", tmp);
@@ -81,6 +81,8 @@ int fs_write_file_atomic(const char *path, const void *data, size_t len, mode_t 
                 unlink(tmp);
                 return error_set(err, saved, "rename %s", path);
         }
+        if (!durable)
+                return 0;
         _cleanup_free_ char *dir = xstrdup(path);
         char *slash = strrchr(dir, '/');
         if (slash) {
@@ -91,6 +93,18 @@ int fs_write_file_atomic(const char *path, const void *data, size_t len, mode_t 
                         fsync(dfd);
         }
         return 0;
+}
+
+int fs_write_file_atomic(const char *path, const void *data, size_t len, mode_t mode,
+                         struct error **err)
+{
+        return write_replace(path, data, len, mode, true, err);
+}
+
+int fs_replace_file(const char *path, const void *data, size_t len, mode_t mode,
+                    struct error **err)
+{
+        return write_replace(path, data, len, mode, false, err);
 }
 
 int fs_write_string_at(int dirfd, const char *path, const char *value, struct error **err)

@@ -12,6 +12,11 @@ char *fs_read_file_at(int dirfd, const char *path, size_t *len, struct error **e
 /* Writes data to a temp file beside path, fsyncs it, renames it over path, fsyncs the dir. */
 int fs_write_file_atomic(const char *path, const void *data, size_t len, mode_t mode,
                          struct error **err);
+/* The same without the fsyncs: readers see the old or the new file, never a torn one, but
+ * a crash of the machine may lose it. For volatile state (the runtime's, under /run), where
+ * a reboot ends the containers anyway and fsync would cost ~0.5 ms per container. */
+int fs_replace_file(const char *path, const void *data, size_t len, mode_t mode,
+                    struct error **err);
 /* Plain open(O_WRONLY|O_TRUNC)+write, for /proc, /sys and cgroup control files. */
 int fs_write_string(const char *path, const char *value, struct error **err);
 int fs_write_string_at(int dirfd, const char *path, const char *value, struct error **err);

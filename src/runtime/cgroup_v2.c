@@ -7,21 +7,24 @@
 #include "error.h"
 #include "fs.h"
 
+/* The unified hierarchy is mounted at /sys/fs/cgroup (that is how v2 was detected); the
+ * process's own cgroup is the "0::" line of /proc/self/cgroup. */
 static int v2_resolve(struct cgroup *cg, struct error **err)
 {
-        struct cgroup_hierarchy *list = NULL;
-        int n = cgroup_hierarchies_read(&list, err);
-        if (n < 0)
+        _cleanup_free_ char *self = fs_read_file("/proc/self/cgroup", NULL, err);
+        if (self == NULL)
                 return -1;
-        for (int i = 0; i < n && cg->n_dirs == 0; i++) {
-                if (!list[i].is_v2 || strcmp(list[i].mountpoint, "/sys/fs/cgroup") != 0)
-                        continue;
-                cg->dirs = xcalloc(2, sizeof(char *));
-                cg->dirs[cg->n_dirs++] = cgroup_hierarchy_dir(&list[i], cg->path);
-        }
-        cgroup_hierarchies_free(list, (size_t)n);
-        if (cg->n_dirs == 0)
-                return error_set(err, 0, "no cgroup2 hierarchy at /sys/fs/cgroup");
+        char *line = strstr(self, "0::");
+        if (line == NULL || (line != self && line[-1] != '\n'))
+                return error_set(err, 0, "/proc/self/cgroup has no cgroup2 entry");
+        line += 3;
+        line[strcspn(line, "\n")] = '\0';
+        if (strcmp(line, "/") == 0)
+                line[0] = '\0';
+        cg->dirs = xcalloc(2, sizeof(char *));
+        cg->dirs[0] = cg->path[0] == '/' ? xasprintf("/sys/fs/cgroup%s", cg->path)
+                                         : xasprintf("/sys/fs/cgroup%s/%s", line, cg->path);
+        cg->n_dirs = 1;
         return 0;
 }
 

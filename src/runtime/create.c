@@ -257,7 +257,16 @@ static int spawn_init(struct create_job *job, struct init_context *ctx, struct e
                         }
                 }
         }
-        cgroup_fd = cgroup_open_v2_dir(job->cgroup);
+        /* On v2 the init is born in its cgroup (CLONE_INTO_CGROUP). On v1 we make the
+         * cgroups while the init already sets up its mounts, and it waits for SYNC_GO
+         * before anything that needs them. */
+        if (job->cgroup->version == 2) {
+                if (cgroup_create(job->cgroup, err) < 0) {
+                        close(pair[1]);
+                        return -1;
+                }
+                cgroup_fd = cgroup_open_v2_dir(job->cgroup);
+        }
         if (cgroup_fd >= 0) {
                 args.flags |= CLONE_INTO_CGROUP_FLAG;
                 args.cgroup = (uint64_t)cgroup_fd;
@@ -271,10 +280,11 @@ static int spawn_init(struct create_job *job, struct init_context *ctx, struct e
         if (pid < 0)
                 return error_set(err, errno, "clone3 the container init");
         job->pid = pid;
-        if (cgroup_fd < 0 && cgroup_enter(job->cgroup, pid, err) < 0)
+        if (cgroup_fd < 0 && (cgroup_create(job->cgroup, err) < 0 ||
+                              cgroup_enter(job->cgroup, pid, err) < 0))
                 return -1;
-        if (sync_send(job->sync_fd, SYNC_GO, NULL) < 0)
-                return error_set(err, errno, "start the container init");
+        /* If the init failed meanwhile, this send fails and await_ready() reads why. */
+        sync_send(job->sync_fd, SYNC_GO, NULL);
         return 0;
 }
 
@@ -349,7 +359,7 @@ static int record_container(struct create_job *job, struct error **err)
         if (job->opts->pid_file) {
                 char buf[32];
                 int n = snprintf(buf, sizeof(buf), "%d", (int)job->pid);
-                if (fs_write_file_atomic(job->opts->pid_file, buf, (size_t)n, 0644, err) < 0)
+                if (fs_replace_file(job->opts->pid_file, buf, (size_t)n, 0644, err) < 0)
                         return error_wrap(err, "--pid-file");
         }
         return 0;
@@ -371,7 +381,7 @@ int container_create(const struct runtime_options *rt, const struct create_optio
         if (load_bundle(&job, err) < 0 || make_state_dir(&job, err) < 0)
                 goto fail;
         job.cgroup = cgroup_new(job.config->linux_config.cgroups_path, opts->id, err);
-        if (job.cgroup == NULL || cgroup_create(job.cgroup, err) < 0)
+        if (job.cgroup == NULL)
                 goto fail;
         ctx.config = job.config;
         ctx.bundle = job.bundle;

@@ -102,6 +102,18 @@ static char **build_env(const struct oci_process *p)
         return env;
 }
 
+static int wait_for_parent(struct init_context *ctx, struct error **err);
+
+int init_wait_placed(struct init_context *ctx, struct error **err)
+{
+        if (ctx->placed)
+                return 0;
+        if (wait_for_parent(ctx, err) < 0)
+                return -1;
+        ctx->placed = true;
+        return 0;
+}
+
 static int wait_for_parent(struct init_context *ctx, struct error **err)
 {
         char buf[1024];
@@ -137,7 +149,9 @@ static int setup_container(struct init_context *ctx, char **exe, struct error **
 {
         const struct oci_config *c = ctx->config;
         const struct oci_process *p = c->process;
-        if (wait_for_parent(ctx, err) < 0)
+        /* The parent puts us in our cgroup meanwhile; we must be there before a cgroup
+         * namespace is made (it is rooted where we are) and before any hook or exec. */
+        if (ctx->new_ns[OCI_NS_CGROUP] && init_wait_placed(ctx, err) < 0)
                 return -1;
         if (join_namespaces(ctx, err) < 0)
                 return -1;
@@ -161,6 +175,8 @@ static int setup_container(struct init_context *ctx, char **exe, struct error **
         if (rootfd < 0)
                 return error_set(err, errno, "open rootfs %s", ctx->rootfs);
         if (rootfs_mount_all(ctx, rootfd, err) < 0 || devices_setup(ctx, rootfd, err) < 0)
+                return -1;
+        if (init_wait_placed(ctx, err) < 0)
                 return -1;
         if (p) {
                 /* A missing cwd is created, as runc does. */

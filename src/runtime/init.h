@@ -20,10 +20,14 @@ struct init_context {
         int fifo_fd;         /* exec.fifo opened for reading, or -1 (start_now) */
         int fifo_keep_fd;    /* our own writer, so that read() blocks until start writes */
         bool new_ns[OCI_NS_COUNT]; /* created by us (not joined by path) */
+        bool placed;               /* the parent has put us in our cgroup */
 };
 
 /* Never returns: execs the process or exits non-zero after reporting the error. */
 _Noreturn void container_init(struct init_context *ctx);
+
+/* Waits (once) until the parent has made our cgroup and put us in it. */
+int init_wait_placed(struct init_context *ctx, struct error **err);
 
 /* Steps, one file each. All return 0 or -1 with *err. */
 int rootfs_prepare(struct init_context *ctx, struct error **err);

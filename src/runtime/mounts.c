@@ -78,6 +78,9 @@ static int bind_mount(int rootfd, const char *source, const char *dest,
 static int cgroup_mount(struct init_context *ctx, int rootfd, const struct oci_mount *m,
                         const struct mount_options *o, struct error **err)
 {
+        /* Our own cgroup directories must exist before they can be shown. */
+        if (init_wait_placed(ctx, err) < 0)
+                return -1;
         _cleanup_close_ int fd = open_target(rootfd, m->destination, false, err);
         if (fd < 0)
                 return -1;

@@ -56,7 +56,7 @@ int container_record_save(const struct runtime_options *rt, const struct contain
         _cleanup_free_ char *dir = container_dir(rt, rec->id);
         if (config_text) {
                 _cleanup_free_ char *config_path = xasprintf("%s/config.json", dir);
-                if (fs_write_file_atomic(config_path, config_text, strlen(config_text), 0600,
+                if (fs_replace_file(config_path, config_text, strlen(config_text), 0600,
                                          err) < 0)
                         return -1;
         }
@@ -69,7 +69,7 @@ int container_record_save(const struct runtime_options *rt, const struct contain
         _cleanup_free_ char *text = json_dumps(doc, JSON_COMPACT);
         json_decref(doc);
         _cleanup_free_ char *path = xasprintf("%s/state.json", dir);
-        return fs_write_file_atomic(path, text, strlen(text), 0600, err);
+        return fs_replace_file(path, text, strlen(text), 0600, err);
 }
 
 struct container_record *container_record_load(const struct runtime_options *rt, const char *id,
