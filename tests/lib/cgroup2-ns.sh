@@ -63,6 +63,7 @@ cleanup() {
 		fi
 		for _ in $(seq 100); do
 			grep -q '^populated 0' "$scratch/cgroup.events" && break
+			# shellcheck disable=SC2046 # one pid per word
 			[ -e "$scratch/cgroup.kill" ] || kill -9 $(find "$scratch" -name cgroup.procs -exec cat {} + 2>/dev/null) 2>/dev/null
 			sleep 0.02
 		done
