@@ -63,7 +63,7 @@ char *oci_state_to_json(const struct oci_state *state, int pretty)
         json_t *obj = json_object();
         set_string(obj, "ociVersion", state->oci_version);
         set_string(obj, "id", state->id);
-        if (state->pid > 0)
+        if (state->pid >= 0)
                 json_object_set_new(obj, "pid", json_integer(state->pid));
         set_string(obj, "status", state->status);
         set_string(obj, "bundle", state->bundle);

@@ -9,7 +9,7 @@ struct oci_state {
         const char *oci_version;
         const char *id;
         const char *status; /* "creating", "created", "running", "stopped" */
-        pid_t pid;          /* 0 when stopped: then omitted */
+        pid_t pid;          /* 0 when stopped (as runc shows it); -1: omitted */
         const char *bundle;
         const char *rootfs;  /* optional */
         const char *created; /* RFC 3339, optional */

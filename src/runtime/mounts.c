@@ -92,6 +92,9 @@ static int cgroup_mount(struct init_context *ctx, int rootfd, const struct oci_m
                         return error_set(err, errno, "mount cgroup2 on %s", m->destination);
                 return 0;
         }
+        /* As runc: a writable tmpfs holding one mount per v1 hierarchy, each with the
+         * mount's flags (read-only in the default config). The hybrid layout's cgroup2 is
+         * left out, as runc leaves it out. */
         if (mount("tmpfs", path, "tmpfs", flags, "mode=755") < 0)
                 return error_set(err, errno, "mount tmpfs on %s", m->destination);
         struct cgroup_hierarchy *list = NULL;
@@ -100,6 +103,8 @@ static int cgroup_mount(struct init_context *ctx, int rootfd, const struct oci_m
                 return -1;
         int ret = 0;
         for (int i = 0; i < n && ret == 0; i++) {
+                if (list[i].is_v2)
+                        continue;
                 const char *name = strrchr(list[i].mountpoint, '/') + 1;
                 _cleanup_free_ char *sub = xasprintf("%s/%s", m->destination, name);
                 _cleanup_close_ int subfd = open_target(rootfd, sub, false, err);
@@ -109,26 +114,27 @@ static int cgroup_mount(struct init_context *ctx, int rootfd, const struct oci_m
                 }
                 char subpath[FD_PATH_MAX];
                 fd_path(subpath, subfd);
-                int r;
-                if (ctx->new_ns[OCI_NS_CGROUP])
-                        r = list[i].is_v2 ? mount("cgroup2", subpath, "cgroup2", o->flags, NULL)
-                                          : mount("cgroup", subpath, "cgroup", o->flags,
-                                                  list[i].options);
-                else
-                        r = mount(ctx->cgroup->dirs[i], subpath, NULL, MS_BIND | MS_REC, NULL);
-                if (r < 0)
-                        ret = error_set(err, errno, "mount cgroup %s on %s", name, sub);
+                if (ctx->new_ns[OCI_NS_CGROUP]) {
+                        if (mount("cgroup", subpath, "cgroup", o->flags, list[i].options) < 0)
+                                ret = error_set(err, errno, "mount cgroup %s on %s", name, sub);
+                        continue;
+                }
+                /* Without a cgroup namespace: the container's own directory, bound. */
+                if (mount(ctx->cgroup->dirs[i], subpath, NULL, MS_BIND | MS_REC, NULL) < 0) {
+                        ret = error_set(err, errno, "bind cgroup %s on %s", name, sub);
+                        break;
+                }
+                close(steal_fd(&subfd));
+                subfd = open_target(rootfd, sub, false, err);
+                if (subfd < 0) {
+                        ret = -1;
+                        break;
+                }
+                fd_path(subpath, subfd);
+                if (mount(NULL, subpath, NULL, MS_BIND | MS_REMOUNT | MS_REC | o->flags, NULL) < 0)
+                        ret = error_set(err, errno, "remount cgroup %s on %s", name, sub);
         }
         cgroup_hierarchies_free(list, (size_t)n);
-        if (ret == 0 && (o->flags & MS_RDONLY)) {
-                close(steal_fd(&fd));
-                fd = open_target(rootfd, m->destination, false, err);
-                if (fd < 0)
-                        return -1;
-                fd_path(path, fd);
-                if (mount(NULL, path, NULL, MS_REMOUNT | flags | MS_RDONLY, "mode=755") < 0)
-                        return error_set(err, errno, "remount %s read-only", m->destination);
-        }
         return ret;
 }
 

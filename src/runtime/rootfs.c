@@ -125,7 +125,7 @@ static int masked_path(const char *path, struct error **err)
         if (stat(path, &st) < 0)
                 return errno == ENOENT ? 0 : error_set(err, errno, "stat masked path %s", path);
         if (S_ISDIR(st.st_mode)) {
-                if (mount("tmpfs", path, "tmpfs", MS_RDONLY, "size=0k") < 0)
+                if (mount("tmpfs", path, "tmpfs", MS_RDONLY, NULL) < 0)
                         return error_set(err, errno, "mask %s", path);
         } else if (mount("/dev/null", path, NULL, MS_BIND, NULL) < 0) {
                 return error_set(err, errno, "mask %s", path);

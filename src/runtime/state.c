@@ -155,7 +155,8 @@ char *container_state_json(const struct runtime_options *rt, const struct contai
                 .oci_version = OCI_RUNTIME_SPEC_VERSION,
                 .id = rec->id,
                 .status = container_status_name(status),
-                .pid = (status == CONTAINER_CREATED || status == CONTAINER_RUNNING) ? rec->pid : 0,
+                .pid = status == CONTAINER_CREATING ? -1
+                       : status == CONTAINER_STOPPED ? 0 : rec->pid,
                 .bundle = rec->bundle ? rec->bundle : "",
                 .rootfs = rec->rootfs,
                 .created = rec->created,

@@ -79,13 +79,13 @@ TEST(key_order_is_runc_order)
         free(text);
 }
 
-TEST(stopped_state_omits_pid_and_empty_fields)
+TEST(negative_pid_and_empty_fields_are_omitted)
 {
         struct oci_state state = {
             .oci_version = "1.2.0",
             .id = "gone",
             .status = "stopped",
-            .pid = 0,
+            .pid = -1,
             .bundle = "/b",
         };
         char *text = oci_state_to_json(&state, 0);
