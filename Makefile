@@ -5,7 +5,7 @@ BUILD ?= build
 BUILD_SAN ?= build-san
 MESON_OPTS ?=
 
-.PHONY: all deps check check-unit check-e2e install clean format bench
+.PHONY: all deps check install clean format bench demo
 
 all: $(BUILD)/build.ninja
 	ninja -C $(BUILD)
@@ -27,6 +27,10 @@ check: deps
 
 install: all
 	DESTDIR=$(DESTDIR) meson install -C $(BUILD) --no-rebuild
+
+# Runs a container from a busybox-static bundle (no network, no image needed).
+demo: all
+	@tests/lib/demo.sh
 
 bench: all
 	bench/runtime.sh

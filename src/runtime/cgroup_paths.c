@@ -67,14 +67,10 @@ void cgroup_hierarchies_free(struct cgroup_hierarchy *list, size_t n)
         free(list);
 }
 
-int cgroup_hierarchies_read(struct cgroup_hierarchy **out, struct error **err)
+size_t cgroup_hierarchies_parse(const char *mountinfo_text, const char *self,
+                                struct cgroup_hierarchy **out)
 {
-        _cleanup_free_ char *mountinfo = fs_read_file("/proc/self/mountinfo", NULL, err);
-        if (mountinfo == NULL)
-                return -1;
-        _cleanup_free_ char *self = fs_read_file("/proc/self/cgroup", NULL, err);
-        if (self == NULL)
-                return -1;
+        _cleanup_free_ char *mountinfo = xstrdup(mountinfo_text);
         struct cgroup_hierarchy *list = NULL;
         size_t n = 0;
         char **seen_dev = NULL;
@@ -120,7 +116,18 @@ int cgroup_hierarchies_read(struct cgroup_hierarchy **out, struct error **err)
                 free(seen_dev[i]);
         free(seen_dev);
         *out = list;
-        return (int)n;
+        return n;
+}
+
+int cgroup_hierarchies_read(struct cgroup_hierarchy **out, struct error **err)
+{
+        _cleanup_free_ char *mountinfo = fs_read_file("/proc/self/mountinfo", NULL, err);
+        if (mountinfo == NULL)
+                return -1;
+        _cleanup_free_ char *self = fs_read_file("/proc/self/cgroup", NULL, err);
+        if (self == NULL)
+                return -1;
+        return (int)cgroup_hierarchies_parse(mountinfo, self, out);
 }
 
 char *cgroup_hierarchy_dir(const struct cgroup_hierarchy *h, const char *path)

@@ -17,6 +17,11 @@ struct cgroup_hierarchy {
  * cgroup_hierarchies_free), or -1 with *err. */
 struct error;
 int cgroup_hierarchies_read(struct cgroup_hierarchy **out, struct error **err);
+/* The same from the texts of those two files (left unchanged): the cgroup and cgroup2
+ * mounts in which this process has a cgroup, the first mount of each hierarchy only.
+ * Never fails. Returns the count and fills *out (free with cgroup_hierarchies_free). */
+size_t cgroup_hierarchies_parse(const char *mountinfo, const char *self_cgroup,
+                                struct cgroup_hierarchy **out);
 void cgroup_hierarchies_free(struct cgroup_hierarchy *list, size_t n);
 /* The directory of path in hierarchy h: absolute paths from the hierarchy's root, relative
  * ones from the process's own cgroup. Returns a new string. */

@@ -221,6 +221,9 @@ _Noreturn void container_init(struct init_context *ctx)
         /* If the runtime dies while we set up, so do we (cleared by setuid or at exec). */
         prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
         umask(0); /* device nodes get exactly the modes asked for */
+        /* A session of its own: the container must not share the caller's controlling tty,
+         * and TIOCSCTTY on the pty needs a session leader. */
+        setsid();
         _cleanup_free_ char *exe = NULL;
         if (setup_container(ctx, &exe, &err) < 0) {
                 sync_send(ctx->sync_fd, SYNC_ERROR, err->msg);
