@@ -112,9 +112,14 @@ int cgroup_kill_all(const struct cgroup *cg, int sig, struct error **err)
         return 0;
 }
 
-/* rmdir of a cgroup tree, children first (a container may have made its own). */
+/* rmdir of a cgroup tree. A cgroup has no files to delete, only child cgroups (a container
+ * may make its own), so try rmdir first and look for children only when it is busy. */
 static int remove_cgroup_dir(const char *dir)
 {
+        if (rmdir(dir) == 0 || errno == ENOENT)
+                return 0;
+        if (errno != EBUSY && errno != ENOTEMPTY)
+                return -1;
         DIR *d = opendir(dir);
         if (d == NULL)
                 return errno == ENOENT ? 0 : -1;

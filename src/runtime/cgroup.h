@@ -52,3 +52,8 @@ struct cgroup *cgroup_from_json(json_t *json, struct error **err);
 
 extern const struct cgroup_ops cgroup_v1_ops;
 extern const struct cgroup_ops cgroup_v2_ops;
+
+/* v2's path rule, given the text of /proc/self/cgroup (its "0::" line is the process's own
+ * cgroup): the directory of path under /sys/fs/cgroup. Returns a new string, or NULL with
+ * *err when the text has no "0::" line. */
+char *cgroup_v2_dir(const char *self_cgroup, const char *path, struct error **err);

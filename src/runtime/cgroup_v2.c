@@ -9,21 +9,31 @@
 
 /* The unified hierarchy is mounted at /sys/fs/cgroup (that is how v2 was detected); the
  * process's own cgroup is the "0::" line of /proc/self/cgroup. */
+char *cgroup_v2_dir(const char *self_cgroup, const char *path, struct error **err)
+{
+        const char *line = strstr(self_cgroup, "0::");
+        if (line == NULL || (line != self_cgroup && line[-1] != '\n')) {
+                error_set(err, 0, "/proc/self/cgroup has no cgroup2 entry");
+                return NULL;
+        }
+        line += 3;
+        int len = (int)strcspn(line, "\n");
+        if (len == 1 && line[0] == '/')
+                len = 0;
+        return path[0] == '/' ? xasprintf("/sys/fs/cgroup%s", path)
+                              : xasprintf("/sys/fs/cgroup%.*s/%s", len, line, path);
+}
+
 static int v2_resolve(struct cgroup *cg, struct error **err)
 {
         _cleanup_free_ char *self = fs_read_file("/proc/self/cgroup", NULL, err);
         if (self == NULL)
                 return -1;
-        char *line = strstr(self, "0::");
-        if (line == NULL || (line != self && line[-1] != '\n'))
-                return error_set(err, 0, "/proc/self/cgroup has no cgroup2 entry");
-        line += 3;
-        line[strcspn(line, "\n")] = '\0';
-        if (strcmp(line, "/") == 0)
-                line[0] = '\0';
+        char *dir = cgroup_v2_dir(self, cg->path, err);
+        if (dir == NULL)
+                return -1;
         cg->dirs = xcalloc(2, sizeof(char *));
-        cg->dirs[0] = cg->path[0] == '/' ? xasprintf("/sys/fs/cgroup%s", cg->path)
-                                         : xasprintf("/sys/fs/cgroup%s/%s", line, cg->path);
+        cg->dirs[0] = dir;
         cg->n_dirs = 1;
         return 0;
 }
