@@ -58,14 +58,17 @@ struct created_container {
         pid_t pid;
         int pty_master; /* -1 when none */
         int sync_fd;    /* start_now: reports exec failures until EOF; -1 otherwise */
+        struct container_record *record; /* owned by the caller */
 };
 
 int container_id_check(const char *id, struct error **err);
 int container_create(const struct runtime_options *rt, const struct create_options *opts,
                      struct created_container *out, struct error **err);
 int container_start(const struct runtime_options *rt, const char *id, struct error **err);
-/* Runs the poststart hooks (run does this itself, start includes it). */
-int container_poststart(const struct runtime_options *rt, const char *id, struct error **err);
+/* Runs the poststart hooks; on failure the container is killed (start includes this; run
+ * calls it itself). */
+int container_poststart(const struct runtime_options *rt, const struct container_record *rec,
+                        struct error **err);
 int container_kill(const struct runtime_options *rt, const char *id, int sig, bool all,
                    struct error **err);
 int container_delete(const struct runtime_options *rt, const char *id, bool force,

@@ -340,28 +340,41 @@ static int await_ready(struct create_job *job, struct created_container *out, st
         }
 }
 
-static int record_container(struct create_job *job, struct error **err)
+/* Writes state.json (and the --pid-file); hands the record to *out when asked, so that run
+ * does not read back what it just wrote. */
+static int record_container(struct create_job *job, struct container_record **out,
+                            struct error **err)
 {
-        struct container_record rec = {
-                .id = (char *)job->opts->id,
+        struct container_record *rec = xcalloc(1, sizeof(*rec));
+        *rec = (struct container_record){
+                .id = xstrdup(job->opts->id),
                 .pid = job->pid,
                 .start_time = process_start_time(job->pid),
-                .bundle = job->bundle,
-                .rootfs = job->rootfs,
+                .bundle = xstrdup(job->bundle),
+                .rootfs = xstrdup(job->rootfs),
                 .created = now_rfc3339(),
-                .owner = "",
+                .owner = xstrdup(""),
                 .cgroup = job->cgroup,
+                .config = job->config,
         };
-        int r = container_record_save(job->rt, &rec, job->config_text, err);
-        free(rec.created);
-        if (r < 0)
-                return -1;
-        if (job->opts->pid_file) {
+        int r = container_record_save(job->rt, rec, job->config_text, err);
+        if (r == 0 && job->opts->pid_file) {
                 char buf[32];
                 int n = snprintf(buf, sizeof(buf), "%d", (int)job->pid);
-                if (fs_replace_file(job->opts->pid_file, buf, (size_t)n, 0644, err) < 0)
-                        return error_wrap(err, "--pid-file");
+                r = fs_replace_file(job->opts->pid_file, buf, (size_t)n, 0644, err);
+                if (r < 0)
+                        error_wrap(err, "--pid-file");
         }
+        if (r < 0 || out == NULL) {
+                rec->cgroup = NULL;
+                rec->config = NULL;
+                container_record_free(rec);
+                return r;
+        }
+        /* The record owns the cgroup and the config from now on. */
+        job->cgroup = NULL;
+        job->config = NULL;
+        *out = rec;
         return 0;
 }
 
@@ -372,7 +385,8 @@ int container_create(const struct runtime_options *rt, const struct create_optio
         struct init_context ctx = {.opts = opts, .id = opts->id, .console_fd = -1,
                                    .fifo_fd = -1, .fifo_keep_fd = -1};
         if (out)
-                *out = (struct created_container){.pid = -1, .pty_master = -1, .sync_fd = -1};
+                *out = (struct created_container){.pid = -1, .pty_master = -1, .sync_fd = -1,
+                                                  .record = NULL};
         if (container_id_check(opts->id, err) < 0)
                 return -1;
         if (rt->systemd_cgroup)
@@ -388,7 +402,7 @@ int container_create(const struct runtime_options *rt, const struct create_optio
         ctx.rootfs = job.rootfs;
         ctx.cgroup = job.cgroup;
         if (spawn_init(&job, &ctx, err) < 0 || await_ready(&job, out, err) < 0 ||
-            record_container(&job, err) < 0)
+            record_container(&job, out ? &out->record : NULL, err) < 0)
                 goto fail;
         if (out) {
                 out->pid = job.pid;

@@ -68,12 +68,9 @@ int container_start(const struct runtime_options *rt, const char *id, struct err
         return run_poststart(rt, rec, err);
 }
 
-int container_poststart(const struct runtime_options *rt, const char *id, struct error **err)
+int container_poststart(const struct runtime_options *rt, const struct container_record *rec,
+                        struct error **err)
 {
-        _cleanup_container_record_ struct container_record *rec =
-                container_record_load(rt, id, err);
-        if (rec == NULL)
-                return -1;
         return run_poststart(rt, rec, err);
 }
 

@@ -125,7 +125,8 @@ int cmd_run(const struct runtime_options *rt, int argc, char **argv)
         struct created_container created;
         if (container_create(rt, &opts, &created, &err) < 0)
                 return cli_fail(&err);
-        if (container_poststart(rt, opts.id, &err) < 0) {
+        _cleanup_container_record_ struct container_record *rec = created.record;
+        if (container_poststart(rt, rec, &err) < 0) {
                 cli_fail(&err);
                 if (!opts.foreground)
                         return 1;
@@ -145,7 +146,7 @@ int cmd_run(const struct runtime_options *rt, int argc, char **argv)
                 close(created.sync_fd);
         if (created.pty_master >= 0)
                 close(created.pty_master);
-        if (!keep && container_delete(rt, opts.id, true, &err) < 0)
+        if (!keep && container_destroy(rt, rec, &err) < 0)
                 cli_fail(&err);
         return status;
 }
