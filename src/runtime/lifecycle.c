@@ -135,10 +135,11 @@ int container_delete(const struct runtime_options *rt, const char *id, bool forc
                 _cleanup_free_ char *dir = container_dir(rt, id);
                 return fs_remove_tree(dir, err);
         }
-        if (status == CONTAINER_RUNNING && !force)
-                return error_set(err, 0, "cannot delete container %s that is not stopped: running",
-                                 id);
-        if (status == CONTAINER_RUNNING && rec->cgroup)
+        /* runtime.md "Delete": only a stopped container may be deleted without force. */
+        if (status != CONTAINER_STOPPED && !force)
+                return error_set(err, 0, "cannot delete container %s that is not stopped: %s", id,
+                                 container_status_name(status));
+        if (status != CONTAINER_STOPPED && rec->cgroup)
                 cgroup_kill_all(rec->cgroup, SIGKILL, NULL);
         return container_destroy(rt, rec, err);
 }
