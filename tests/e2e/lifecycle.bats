@@ -143,9 +143,9 @@ load helpers
 
 @test "run returns the process exit code" {
 	make_bundle sh -c 'echo out; echo err >&2; exit 3'
-	run -3 ctr_run
-	[ "${lines[0]}" = out ]
-	[ "${lines[1]}" = err ]
+	run -3 --separate-stderr ctr_run
+	[ "$output" = out ]
+	[ "$stderr" = err ]
 	# A foreground run cleans up after itself.
 	[ -z "$(rt list -q)" ]
 }
