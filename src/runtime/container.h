@@ -25,7 +25,8 @@ struct create_options {
         const char *console_socket; /* optional */
         bool no_pivot;
         bool no_new_keyring;
-        int preserve_fds;
+        int preserve_fds; /* fds 3.. passed on, the listen_fds ones included */
+        int listen_fds;   /* of them, socket activation's: LISTEN_FDS=n LISTEN_PID=1 are set */
         /* run: start at once instead of waiting on the exec fifo */
         bool start_now;
         /* run in the foreground: keep the init as our child to wait for */

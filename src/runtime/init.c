@@ -71,14 +71,20 @@ static char *hook_state(struct init_context *ctx, const char *status)
         return oci_state_to_json(&state, 0);
 }
 
-/* HOME, when process.env lacks it, from the container's /etc/passwd (as runc does). */
-static char **build_env(const struct oci_process *p)
+/* process.env, plus HOME when it lacks one (from the container's /etc/passwd, as runc
+ * does) and the socket-activation variables when fds were passed that way. */
+static char **build_env(const struct oci_process *p, int listen_fds)
 {
+        size_t n = p->n_env;
+        char **env = xcalloc(n + 4, sizeof(char *));
+        memcpy(env, p->env, n * sizeof(char *));
+        if (listen_fds > 0) {
+                env[n++] = xasprintf("LISTEN_FDS=%d", listen_fds);
+                env[n++] = xstrdup("LISTEN_PID=1");
+        }
         for (size_t i = 0; i < p->n_env; i++)
                 if (strncmp(p->env[i], "HOME=", 5) == 0)
-                        return p->env;
-        char **env = xcalloc(p->n_env + 2, sizeof(char *));
-        memcpy(env, p->env, p->n_env * sizeof(char *));
+                        return env;
         const char *home = "/";
         _cleanup_free_ char *passwd = fs_read_file("/etc/passwd", NULL, NULL);
         char *save = NULL;
@@ -98,7 +104,7 @@ static char **build_env(const struct oci_process *p)
                         break;
                 }
         }
-        env[p->n_env] = xasprintf("HOME=%s", home);
+        env[n] = xasprintf("HOME=%s", home);
         return env;
 }
 
@@ -236,7 +242,7 @@ _Noreturn void container_init(struct init_context *ctx)
                 pause();
                 _exit(0);
         }
-        char **env = build_env(p);
+        char **env = build_env(p, ctx->opts->listen_fds);
         umask(p->user.has_umask ? p->user.umask : 022);
         prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0);
         sync_send(ctx->sync_fd, SYNC_READY, NULL);

@@ -88,10 +88,13 @@ static int parse(const char *command, bool is_run, int argc, char **argv,
                 return 0;
         }
         opts->id = argv[optind];
-        /* systemd socket activation: LISTEN_FDS passes fds 3.. on, as runc does. */
-        const char *listen = getenv("LISTEN_FDS");
-        if (listen && opts->preserve_fds == 0)
-                opts->preserve_fds = atoi(listen);
+        /* systemd socket activation (sd_listen_fds(3)): fds 3.. are meant for us when
+         * LISTEN_PID is our pid; they go first, then --preserve-fds ones, as with runc. */
+        const char *listen = getenv("LISTEN_FDS"), *listen_pid = getenv("LISTEN_PID");
+        if (listen && listen_pid && atoi(listen_pid) == (int)getpid() && atoi(listen) > 0) {
+                opts->listen_fds = atoi(listen);
+                opts->preserve_fds += opts->listen_fds;
+        }
         return 0;
 }
 
