@@ -168,6 +168,7 @@ struct oci_linux {
         json_t *seccomp;
         json_t *personality;
         json_t *intel_rdt;
+        json_t *time_offsets; /* {"monotonic": {"secs": .., "nanosecs": ..}, ...} */
 };
 
 struct oci_config {

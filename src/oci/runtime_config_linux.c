@@ -253,7 +253,8 @@ int oci_linux_from_json(json_t *obj, const char *path, struct oci_linux *out, st
         if (borrow_object(obj, path, "resources", &out->resources, err) < 0 ||
             borrow_object(obj, path, "seccomp", &out->seccomp, err) < 0 ||
             borrow_object(obj, path, "personality", &out->personality, err) < 0 ||
-            borrow_object(obj, path, "intelRdt", &out->intel_rdt, err) < 0)
+            borrow_object(obj, path, "intelRdt", &out->intel_rdt, err) < 0 ||
+            borrow_object(obj, path, "timeOffsets", &out->time_offsets, err) < 0)
                 return -1;
         return oci_linux_check_shapes(obj, path, err);
 }

@@ -43,8 +43,9 @@ struct clone3_args {
 static const uint64_t clone_flags[OCI_NS_COUNT] = {
         [OCI_NS_PID] = CLONE_NEWPID, [OCI_NS_NETWORK] = CLONE_NEWNET,
         [OCI_NS_MOUNT] = CLONE_NEWNS, [OCI_NS_IPC] = CLONE_NEWIPC,
-        [OCI_NS_UTS] = CLONE_NEWUTS,  [OCI_NS_TIME] = CLONE_NEWTIME,
-        /* cgroup: unshared by the init once it is in its cgroup; user: next milestone */
+        [OCI_NS_UTS] = CLONE_NEWUTS,
+        /* cgroup: unshared by the init once it is in its cgroup; time: unshared by the init,
+         * which sets its offsets before exec moves it in; user: next milestone */
 };
 
 /* sysctls live in namespaces; one whose namespace the container does not own would change

@@ -3,6 +3,7 @@
  * parent), createContainer hooks, pivot_root, the last mount touches, the terminal, the
  * identity, then wait for start, startContainer hooks, exec. */
 #include <errno.h>
+#include <jansson.h>
 #include <fcntl.h>
 #include <linux/close_range.h>
 #include <sched.h>
@@ -32,6 +33,27 @@ static const int namespace_flags[OCI_NS_COUNT] = {
         [OCI_NS_CGROUP] = CLONE_NEWCGROUP, [OCI_NS_TIME] = CLONE_NEWTIME,
 };
 
+/* A new time namespace takes its clock offsets (linux.timeOffsets) before any process is
+ * in it: we unshare it for our children-to-be, write them, and execve moves us in. */
+static int setup_time_namespace(struct init_context *ctx, struct error **err)
+{
+        if (unshare(CLONE_NEWTIME) < 0)
+                return error_set(err, errno, "unshare time namespace");
+        json_t *offsets = ctx->config->linux_config.time_offsets;
+        const char *clock;
+        json_t *value;
+        json_object_foreach(offsets, clock, value) {
+                json_int_t secs = json_integer_value(json_object_get(value, "secs"));
+                json_int_t nanosecs = json_integer_value(json_object_get(value, "nanosecs"));
+                char line[128];
+                snprintf(line, sizeof(line), "%s %lld %lld", clock, (long long)secs,
+                         (long long)nanosecs);
+                if (fs_write_string("/proc/self/timens_offsets", line, err) < 0)
+                        return error_wrap(err, "linux.timeOffsets %s", clock);
+        }
+        return 0;
+}
+
 /* Namespaces given by path are joined here; pid (in the parent) and user come elsewhere.
  * The mount namespace goes last so the other paths are looked up on the host. */
 static int join_namespaces(struct init_context *ctx, struct error **err)
@@ -54,6 +76,8 @@ static int join_namespaces(struct init_context *ctx, struct error **err)
          * namespace is rooted at the container's cgroup. */
         if (ctx->new_ns[OCI_NS_CGROUP] && unshare(CLONE_NEWCGROUP) < 0)
                 return error_set(err, errno, "unshare cgroup namespace");
+        if (ctx->new_ns[OCI_NS_TIME] && setup_time_namespace(ctx, err) < 0)
+                return -1;
         return 0;
 }
 
