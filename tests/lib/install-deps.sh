@@ -1,0 +1,26 @@
+#!/bin/bash
+# install-deps.sh: install the Debian 12 packages berth's build and tests need, as root.
+# Quiet and quick when everything is already there; `apt-get update` only when something is missing.
+set -euo pipefail
+
+packages=(
+	meson ninja-build gcc pkg-config
+	libjansson-dev libcap-dev libseccomp-dev
+	busybox-static bats jq runc crun file iproute2 python3
+)
+
+missing=()
+for p in "${packages[@]}"; do
+	status=$(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null) || status=
+	[ "$status" = installed ] || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+if [ "$(id -u)" -ne 0 ]; then
+	echo "install-deps: missing packages: ${missing[*]} (run as root to install them)" >&2
+	exit 1
+fi
+echo "install-deps: installing ${missing[*]}" >&2
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
