@@ -140,10 +140,12 @@ struct create_job {
         struct cgroup *cgroup;
         int sync_fd;
         pid_t pid;
+        bool reaped; /* the init died during setup and was waited for */
 };
 
 static void create_job_undo(struct create_job *job)
 {
+        bool spawned = job->pid > 0 || job->reaped;
         if (job->pid > 0) {
                 kill(job->pid, SIGKILL);
                 while (waitpid(job->pid, NULL, 0) < 0 && errno == EINTR)
@@ -151,6 +153,13 @@ static void create_job_undo(struct create_job *job)
         }
         if (job->cgroup && job->cgroup->created)
                 cgroup_destroy(job->cgroup, NULL);
+        /* runtime.md steps 3-5: a failed create continues at step 12, destroy, and so at 13,
+         * the poststop hooks (runc runs them for any failed create, as we do). */
+        if (spawned && job->config->hooks.poststop.len) {
+                _cleanup_free_ char *state =
+                        hook_state(job->opts->id, "stopped", 0, job->bundle, job->config);
+                hooks_run_all(&job->config->hooks.poststop, "poststop", state);
+        }
         if (job->dir_made)
                 fs_remove_tree(job->dir, NULL);
 }
@@ -218,7 +227,7 @@ static int spawn_init(struct create_job *job, struct init_context *ctx, struct e
                 return error_set(err, errno, "socketpair");
         job->sync_fd = pair[0];
         ctx->sync_fd = pair[1];
-        _cleanup_close_ int console = -1, fifo_r = -1, fifo_w = -1, cgroup_fd = -1;
+        _cleanup_close_ int console = -1, fifo_r = -1, fifo_w = -1, cgroup_fd = -1, error_fd = -1;
         if (job->opts->console_socket) {
                 console = unix_socket_connect(job->opts->console_socket, err);
                 if (console < 0) {
@@ -238,10 +247,19 @@ static int spawn_init(struct create_job *job, struct init_context *ctx, struct e
                         close(pair[1]);
                         return error_set(err, errno, "open %s", fifo);
                 }
+                /* Opened now, while we are root: the init may have become another user by
+                 * the time it has something to say. */
+                _cleanup_free_ char *error_path = xasprintf("%s/exec.error", job->dir);
+                error_fd = open(error_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+                if (error_fd < 0) {
+                        close(pair[1]);
+                        return error_set(err, errno, "create %s", error_path);
+                }
         }
         ctx->console_fd = console;
         ctx->fifo_fd = fifo_r;
         ctx->fifo_keep_fd = fifo_w;
+        ctx->error_fd = error_fd;
 
         struct clone3_args args = {.exit_signal = SIGCHLD};
         for (size_t i = 0; i < job->config->linux_config.n_namespaces; i++) {
@@ -332,6 +350,7 @@ static int await_ready(struct create_job *job, struct created_container *out, st
                         int status = 0;
                         waitpid(job->pid, &status, 0);
                         job->pid = 0;
+                        job->reaped = true;
                         return error_set(err, 0, "container init exited during setup (status %d)",
                                          process_exit_code(status));
                 }
@@ -384,7 +403,7 @@ int container_create(const struct runtime_options *rt, const struct create_optio
 {
         struct create_job job = {.rt = rt, .opts = opts, .sync_fd = -1};
         struct init_context ctx = {.opts = opts, .id = opts->id, .console_fd = -1,
-                                   .fifo_fd = -1, .fifo_keep_fd = -1};
+                                   .fifo_fd = -1, .fifo_keep_fd = -1, .error_fd = -1};
         if (out)
                 *out = (struct created_container){.pid = -1, .pty_master = -1, .sync_fd = -1,
                                                   .record = NULL};

@@ -11,6 +11,7 @@
 
 #include "alloc.h"
 #include "error.h"
+#include "log.h"
 #include "process.h"
 #include "runtime_config.h"
 
@@ -153,4 +154,14 @@ int hooks_run(const struct oci_hook_list *hooks, const char *kind, const char *s
                 if (run_one(&hooks->items[i], kind, i, state_json, err) < 0)
                         return -1;
         return 0;
+}
+
+void hooks_run_all(const struct oci_hook_list *hooks, const char *kind, const char *state_json)
+{
+        for (size_t i = 0; i < hooks->len; i++) {
+                struct error *err = NULL;
+                if (run_one(&hooks->items[i], kind, i, state_json, &err) < 0)
+                        log_warn("%s", err->msg);
+                error_free(&err);
+        }
 }

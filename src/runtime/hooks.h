@@ -9,3 +9,6 @@ struct oci_hook_list;
  * ("prestart") and the hook, with what the hook printed. */
 int hooks_run(const struct oci_hook_list *hooks, const char *kind, const char *state_json,
               struct error **err);
+/* Runs every hook even when some fail (poststop: runtime.md step 13); each failure is logged
+ * as a warning. */
+void hooks_run_all(const struct oci_hook_list *hooks, const char *kind, const char *state_json);

@@ -156,7 +156,9 @@ static int wait_for_parent(struct init_context *ctx, struct error **err)
 }
 
 /* Until start: wait on the exec fifo. The byte comes from `start`; EOF cannot happen while
- * we hold a writer ourselves. */
+ * we hold a writer ourselves. The fifo stays open (close-on-exec) until execve: `start`
+ * waits for our read end to close, so it returns only once the program runs, or after we
+ * wrote why it could not to exec.error. */
 static int wait_for_start(struct init_context *ctx, struct error **err)
 {
         if (ctx->fifo_fd < 0)
@@ -170,8 +172,6 @@ static int wait_for_start(struct init_context *ctx, struct error **err)
         while (n < 0 && errno == EINTR);
         if (n != 1)
                 return error_set(err, n < 0 ? errno : 0, "wait for start on exec fifo");
-        close(ctx->fifo_fd);
-        close(ctx->fifo_keep_fd);
         return 0;
 }
 
@@ -287,10 +287,14 @@ _Noreturn void container_init(struct init_context *ctx)
         execve(exe, p->args, env);
         error_set(&err, errno, "exec %s", p->args[0]);
 fail:
-        /* After create returned, only a foreground run still listens on sync_fd. */
-        if (ctx->opts->start_now)
+        /* After create returned, a foreground run still listens on sync_fd; `start` reads
+         * exec.error. */
+        if (ctx->opts->start_now) {
                 sync_send(ctx->sync_fd, SYNC_ERROR, err->msg);
-        else
+        } else {
                 dprintf(STDERR_FILENO, "berth-runtime: %s\n", err->msg);
+                if (ctx->error_fd >= 0)
+                        (void)!write(ctx->error_fd, err->msg, strlen(err->msg));
+        }
         _exit(127);
 }

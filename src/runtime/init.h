@@ -19,6 +19,7 @@ struct init_context {
         int console_fd;      /* connected --console-socket, or -1 */
         int fifo_fd;         /* exec.fifo opened for reading, or -1 (start_now) */
         int fifo_keep_fd;    /* our own writer, so that read() blocks until start writes */
+        int error_fd;        /* <state dir>/exec.error: why we failed after create, or -1 */
         bool new_ns[OCI_NS_COUNT]; /* created by us (not joined by path) */
         bool placed;               /* the parent has put us in our cgroup */
 };

@@ -1,6 +1,7 @@
 /* start, kill and delete of a created container (runtime.md "Operations"). */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/syscall.h>
@@ -64,7 +65,17 @@ int container_start(const struct runtime_options *rt, const char *id, struct err
                                  "cannot start container %s: its init is gone", id);
         if (write(fd, "0", 1) != 1)
                 return error_set(err, errno, "start container %s", id);
+        /* The init's read end closes at execve (or when it dies): then the program runs, and
+         * only then may poststart hooks run (config.md "poststart"). */
+        struct pollfd pfd = {.fd = fd, .events = 0};
+        while (poll(&pfd, 1, -1) < 0 && errno == EINTR)
+                ;
         unlink(fifo);
+        _cleanup_free_ char *error_path = xasprintf("%s/%s/exec.error", rt->root, id);
+        _cleanup_free_ char *why = fs_read_file(error_path, NULL, NULL);
+        unlink(error_path);
+        if (why && *why)
+                return error_set(err, 0, "start container %s: %s", id, why);
         return run_poststart(rt, rec, err);
 }
 
@@ -107,12 +118,9 @@ int container_destroy(const struct runtime_options *rt, struct container_record 
         if (rec->cgroup && rec->cgroup->created && cgroup_destroy(rec->cgroup, err) < 0)
                 return error_wrap(err, "delete container %s", rec->id);
         if (rec->config && rec->config->hooks.poststop.len) {
-                struct error *hook_err = NULL;
-                _cleanup_free_ char *state = state_for_hooks(rt, rec);
                 /* runtime.md step 13: a failing poststop hook is only a warning. */
-                if (hooks_run(&rec->config->hooks.poststop, "poststop", state, &hook_err) < 0)
-                        log_warn("%s", hook_err->msg);
-                error_free(&hook_err);
+                _cleanup_free_ char *state = state_for_hooks(rt, rec);
+                hooks_run_all(&rec->config->hooks.poststop, "poststop", state);
         }
         _cleanup_free_ char *dir = container_dir(rt, rec->id);
         if (fs_remove_tree(dir, err) < 0)

@@ -237,7 +237,7 @@ setup_all_hooks() {
 	rt kill "$CID" KILL
 	wait_status "$CID" stopped
 	run -0 rt delete "$CID"
-	[ "$(order)" = poststop ]
+	[ "$(order)" = "process poststop" ]
 }
 
 @test "a failing poststart hook makes start fail and stops the container" {
