@@ -226,12 +226,16 @@ static int setup_container(struct init_context *ctx, char **exe, struct error **
         }
         if (p && process_setup_limits(ctx, err) < 0)
                 return -1;
-        if (rootfs_pivot(ctx, err) < 0 || rootfs_finalize(ctx, err) < 0)
+        if (rootfs_pivot(ctx, err) < 0)
+                return -1;
+        /* The pty comes from the container's devpts, and /dev/console is bound over before
+         * the root may turn read-only. */
+        if (p && p->terminal && terminal_setup(ctx, err) < 0)
+                return -1;
+        if (rootfs_finalize(ctx, err) < 0)
                 return -1;
         if (p == NULL)
                 return 0;
-        if (p->terminal && terminal_setup(ctx, err) < 0)
-                return -1;
         *exe = process_resolve_executable(p, err);
         if (*exe == NULL)
                 return -1;

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/ioctl.h>
+#include <sys/mount.h>
 #include <termios.h>
 #include <unistd.h>
 
@@ -43,6 +44,14 @@ int terminal_setup(struct init_context *ctx, struct error **err)
                 char type[2] = {SYNC_PTY, '\0'};
                 if (unix_socket_send_fd(ctx->sync_fd, master, type, err) < 0)
                         return -1;
+        }
+        /* /dev/console is the container's terminal, as with runc: the pty bound over it. */
+        if (name[0]) {
+                int fd = open("/dev/console", O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+                if (fd >= 0)
+                        close(fd);
+                if (mount(name, "/dev/console", NULL, MS_BIND, NULL) < 0)
+                        return error_set(err, errno, "bind %s on /dev/console", name);
         }
         if (ioctl(slave, TIOCSCTTY, 0) < 0)
                 return error_set(err, errno, "set controlling terminal");
