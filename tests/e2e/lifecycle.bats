@@ -357,3 +357,53 @@ load helpers
 	[ "$(cat "$BATS_TEST_TMPDIR/out")" = read:hello-stdin ]
 	grep -qx to-stderr "$BATS_TEST_TMPDIR/err"
 }
+
+@test "kill of a created container stops it" {
+	make_bundle sleep 1000
+	ctr_create "$CID"
+	run -0 rt kill "$CID" KILL
+	wait_status "$CID" stopped
+	run -0 rt delete "$CID"
+}
+
+@test "only stdin, stdout and stderr reach the container by default" {
+	# runtime-linux.md, File descriptors. fd 7 is open in the caller but must not leak.
+	# ls lists the fds of the shell (pid 1), which has no pipe of its own open at that moment
+	# (`; exit 0` keeps sh from exec-ing ls in its place).
+	make_bundle sh -c 'ls /proc/1/fd; exit 0'
+	run -0 rt run --bundle "$BUNDLE" "$CID" </dev/null 7</dev/null
+	[ "$(xargs <<<"$output")" = "0 1 2" ]
+}
+
+@test "--preserve-fds N passes fds 3..3+N-1 to the container" {
+	echo third >"$BATS_TEST_TMPDIR/three"
+	echo fourth >"$BATS_TEST_TMPDIR/four"
+	make_bundle sh -c 'cat <&3; cat <&4; ls /proc/1/fd; exit 0'
+	run -0 rt run --preserve-fds 2 --bundle "$BUNDLE" "$CID" </dev/null \
+		3<"$BATS_TEST_TMPDIR/three" 4<"$BATS_TEST_TMPDIR/four" 5</dev/null
+	[ "${lines[0]}" = third ]
+	[ "${lines[1]}" = fourth ]
+	[ "$(printf '%s\n' "${lines[@]:2}" | xargs)" = "0 1 2 3 4" ]
+}
+
+@test "create --preserve-fds keeps the fds until start" {
+	echo kept >"$BATS_TEST_TMPDIR/three"
+	make_bundle sh -c 'cat <&3'
+	rt create --preserve-fds 1 --bundle "$BUNDLE" "$CID" </dev/null \
+		>"$BATS_TEST_TMPDIR/out" 2>&1 3<"$BATS_TEST_TMPDIR/three"
+	rt start "$CID"
+	wait_status "$CID" stopped
+	[ "$(cat "$BATS_TEST_TMPDIR/out")" = kept ]
+}
+
+@test "--no-pivot and --no-new-keyring still give a working container" {
+	make_bundle sh -c 'ls / | grep -qx bin && cat /etc/passwd | head -n1'
+	run -0 rt run --no-pivot --no-new-keyring --bundle "$BUNDLE" "$CID" </dev/null
+	[ "$output" = "root:x:0:0:root:/root:/bin/sh" ]
+}
+
+@test "the global --debug flag is accepted" {
+	make_bundle true
+	run -0 rt --debug run --bundle "$BUNDLE" "$CID" </dev/null
+	run -0 rt --debug list -q
+}

@@ -48,9 +48,10 @@ wait_file_exists() {
 	return 1
 }
 
-# screen: what the container wrote to its terminal, without carriage returns.
+# screen: what the container wrote to its terminal, without carriage returns (also on stderr,
+# which bats shows when the test fails).
 screen() {
-	tr -d '\r' <"$SCREEN"
+	tr -d '\r' <"$SCREEN" | tee /dev/stderr
 }
 
 terminal_bundle() {
