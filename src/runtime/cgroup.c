@@ -76,6 +76,15 @@ int cgroup_enter(const struct cgroup *cg, pid_t pid, struct error **err)
         return 0;
 }
 
+int cgroup_apply_resources(const struct cgroup *cg, json_t *resources, struct error **err)
+{
+        if (resources == NULL)
+                return 0;
+        if (ops_for(cg->version)->apply(cg, resources, err) < 0)
+                return error_wrap(err, "linux.resources");
+        return 0;
+}
+
 int cgroup_open_v2_dir(const struct cgroup *cg)
 {
         if (cg->version != 2 || cg->n_dirs != 1)

@@ -29,6 +29,8 @@ struct cgroup_ops {
         int (*create)(struct cgroup *cg, struct error **err);
         /* Moves pid into the cgroup. */
         int (*enter)(const struct cgroup *cg, pid_t pid, struct error **err);
+        /* Writes linux.resources (config-linux.md "Control groups") into the cgroup. */
+        int (*apply)(const struct cgroup *cg, json_t *resources, struct error **err);
 };
 
 /* 2 when /sys/fs/cgroup is a cgroup2 mount, else 1. */
@@ -37,6 +39,9 @@ int cgroup_detect_version(void);
 struct cgroup *cgroup_new(const char *cgroups_path, const char *id, struct error **err);
 int cgroup_create(struct cgroup *cg, struct error **err);
 int cgroup_enter(const struct cgroup *cg, pid_t pid, struct error **err);
+/* Applies linux.resources (may be NULL: nothing to do). A limit whose controller is missing
+ * is refused with an error naming the controller. */
+int cgroup_apply_resources(const struct cgroup *cg, json_t *resources, struct error **err);
 /* Returns an fd on the v2 directory for clone3(CLONE_INTO_CGROUP), or -1 on v1. */
 int cgroup_open_v2_dir(const struct cgroup *cg);
 /* Kills what is left in the cgroup and removes its directories (and any children the
@@ -49,6 +54,9 @@ void cgroup_free(struct cgroup *cg);
 /* Serialisation into the runtime's state.json, and back. */
 json_t *cgroup_to_json(const struct cgroup *cg);
 struct cgroup *cgroup_from_json(json_t *json, struct error **err);
+
+int cgroup_v1_apply(const struct cgroup *cg, json_t *resources, struct error **err);
+int cgroup_v2_apply(const struct cgroup *cg, json_t *resources, struct error **err);
 
 extern const struct cgroup_ops cgroup_v1_ops;
 extern const struct cgroup_ops cgroup_v2_ops;

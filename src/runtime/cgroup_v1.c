@@ -95,4 +95,5 @@ const struct cgroup_ops cgroup_v1_ops = {
         .resolve = v1_resolve,
         .create = v1_create,
         .enter = v1_enter,
+        .apply = cgroup_v1_apply,
 };

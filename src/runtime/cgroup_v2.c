@@ -52,4 +52,5 @@ const struct cgroup_ops cgroup_v2_ops = {
         .resolve = v2_resolve,
         .create = v2_create,
         .enter = v2_enter,
+        .apply = cgroup_v2_apply,
 };

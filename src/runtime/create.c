@@ -29,6 +29,7 @@
 #include "log.h"
 #include "process.h"
 #include "runtime_state.h"
+#include "seccomp.h"
 #include "sync.h"
 #include "unix_socket.h"
 
@@ -280,7 +281,9 @@ static int spawn_init(struct create_job *job, struct init_context *ctx, struct e
          * cgroups while the init already sets up its mounts, and it waits for SYNC_GO
          * before anything that needs them. */
         if (job->cgroup->version == 2) {
-                if (cgroup_create(job->cgroup, err) < 0) {
+                if (cgroup_create(job->cgroup, err) < 0 ||
+                    cgroup_apply_resources(job->cgroup, job->config->linux_config.resources,
+                                           err) < 0) {
                         close(pair[1]);
                         return -1;
                 }
@@ -299,8 +302,10 @@ static int spawn_init(struct create_job *job, struct init_context *ctx, struct e
         if (pid < 0)
                 return error_set(err, errno, "clone3 the container init");
         job->pid = pid;
-        if (cgroup_fd < 0 && (cgroup_create(job->cgroup, err) < 0 ||
-                              cgroup_enter(job->cgroup, pid, err) < 0))
+        if (cgroup_fd < 0 &&
+            (cgroup_create(job->cgroup, err) < 0 ||
+             cgroup_apply_resources(job->cgroup, job->config->linux_config.resources, err) < 0 ||
+             cgroup_enter(job->cgroup, pid, err) < 0))
                 return -1;
         /* If the init failed meanwhile, this send fails and await_ready() reads why. */
         sync_send(job->sync_fd, SYNC_GO, NULL);
@@ -338,6 +343,18 @@ static int await_ready(struct create_job *job, struct created_container *out, st
                         if (run_runtime_hooks(job, err) < 0)
                                 return -1;
                         break;
+                case SYNC_SECCOMP: {
+                        _cleanup_free_ char *state = hook_state(job->opts->id, "creating", job->pid,
+                                                                job->bundle, job->config);
+                        if (fd < 0)
+                                return error_set(err, 0, "seccomp: no notify fd from the init");
+                        if (seccomp_forward_listener(job->config, state, fd, err) < 0) {
+                                sync_send(job->sync_fd, SYNC_ERROR, "seccomp listener failed");
+                                return -1;
+                        }
+                        sync_send(job->sync_fd, SYNC_GO, NULL);
+                        break;
+                }
                 case SYNC_PTY:
                         if (out)
                                 out->pty_master = fd;

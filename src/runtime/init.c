@@ -23,6 +23,7 @@
 #include "hooks.h"
 #include "init.h"
 #include "runtime_state.h"
+#include "seccomp.h"
 #include "sync.h"
 #include "terminal.h"
 
@@ -239,10 +240,21 @@ static int setup_container(struct init_context *ctx, char **exe, struct error **
         *exe = process_resolve_executable(p, err);
         if (*exe == NULL)
                 return -1;
+        /* Loading a filter without no_new_privs is privileged: then before the identity
+         * drops capabilities; with it as late as can be, so that few syscalls follow
+         * (runc's order; either way before READY, while the runtime can still take a
+         * listener fd). */
+        bool nnp = p->no_new_privileges;
+        if (!nnp && seccomp_setup(ctx, err) < 0)
+                return -1;
         if (process_setup_identity(ctx, err) < 0)
                 return -1;
         if (chdir(p->cwd) < 0)
                 return error_set(err, errno, "chdir to process.cwd %s", p->cwd);
+        if (nnp && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+                return error_set(err, errno, "prctl(PR_SET_NO_NEW_PRIVS)");
+        if (nnp && seccomp_setup(ctx, err) < 0)
+                return -1;
         return 0;
 }
 
@@ -283,10 +295,6 @@ _Noreturn void container_init(struct init_context *ctx)
                 if (hooks_run(&ctx->config->hooks.start_container, "startContainer", state,
                               &err) < 0)
                         goto fail;
-        }
-        if (p->no_new_privileges && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) {
-                error_set(&err, errno, "prctl(PR_SET_NO_NEW_PRIVS)");
-                goto fail;
         }
         execve(exe, p->args, env);
         error_set(&err, errno, "exec %s", p->args[0]);

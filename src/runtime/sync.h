@@ -7,6 +7,7 @@
  *                                   createRuntime hooks (only sent when there are any)
  *   parent -> child  SYNC_GO        hooks done
  *   child -> parent  SYNC_PTY       the pty master is attached (foreground run, no socket)
+ *   child -> parent  SYNC_SECCOMP   the seccomp notify fd is attached, for listenerPath
  *   child -> parent  SYNC_READY     created: waiting for start
  *   either way       SYNC_ERROR     text is the error; the sender gives up
  */
@@ -17,6 +18,7 @@ enum sync_type {
         SYNC_GO = 'G',
         SYNC_HOOKS = 'H',
         SYNC_PTY = 'P',
+        SYNC_SECCOMP = 'S',
         SYNC_READY = 'R',
         SYNC_ERROR = 'E',
         SYNC_WARN = 'W', /* child -> parent: log this and go on waiting */
