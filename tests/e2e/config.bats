@@ -135,6 +135,15 @@ in_container() {
 	[ "${lines[-1]}" = inner ]
 }
 
+@test "a relative mount destination is taken relative to /" {
+	# config.md, Mounts: on Linux a relative destination is deprecated but MAY be used, and
+	# MUST then be interpreted as relative to "/". (A warning on stderr is fine.)
+	in_container 'grep -c " /relative/dest " /proc/self/mountinfo'
+	cfg '.mounts += [{"destination": "relative/dest", "type": "tmpfs", "source": "tmpfs"}]'
+	run -0 --separate-stderr ctr_run
+	[ "$output" = 1 ]
+}
+
 @test "a file can be bind-mounted over a file" {
 	echo host-file >"$BATS_TEST_TMPDIR/hostfile"
 	in_container 'cat /etc/hostfile'

@@ -46,16 +46,6 @@ expect_create_error() {
 	expect_create_error bogusns
 }
 
-@test "relative mount destination is taken relative to /" {
-	# config.md, Mounts: on Linux a relative destination is deprecated but MAY be used, and
-	# MUST then be interpreted as relative to "/".
-	skip_if_runc "1.1 refuses a relative mount destination"
-	make_bundle sh -c 'grep -c " /relative/dest " /proc/self/mountinfo'
-	cfg '.mounts += [{"destination": "relative/dest", "type": "tmpfs", "source": "tmpfs"}]'
-	run -0 ctr_run
-	[ "$output" = 1 ]
-}
-
 @test "missing bundle directory" {
 	BUNDLE=$BATS_TEST_TMPDIR/no-such-bundle
 	expect_create_error no-such-bundle
