@@ -79,7 +79,7 @@ count_meson() {
 		fail_step "$suite" "meson test (no testlog.json)" "$LOGS/$suite.log"
 		return
 	fi
-	counts=$(python3 - "$build/meson-logs/testlog.json" "$suite" <<'EOF'
+	counts=$(python3 - "$build/meson-logs/testlog.json" "$suite" 2>"$LOGS/$suite.details" <<'EOF'
 import json, re, sys
 path, suite = sys.argv[1], sys.argv[2]
 passed = failed = skipped = 0
@@ -116,7 +116,7 @@ for raw in open(path):
         print("  skipped: %s" % name, file=sys.stderr)
 print(passed, failed, skipped)
 EOF
-	) 2>"$LOGS/$suite.details"
+	)
 	local pass fail skip line
 	read -r pass fail skip <<<"$counts"
 	if [ -z "$skip" ]; then
@@ -145,7 +145,8 @@ run_e2e() {
 		fail_step "$suite" "finding $runtime" /dev/null
 		return
 	fi
-	RUNTIME=$runtime bats --tap tests/e2e >"$LOGS/$suite.tap" 2>&1
+	# --verbose-run: a failing test shows the output of its commands in the TAP log.
+	RUNTIME=$runtime bats --tap --verbose-run tests/e2e >"$LOGS/$suite.tap" 2>&1
 	count_tap "$suite" "$LOGS/$suite.tap"
 }
 
