@@ -212,6 +212,12 @@ int oci_rlimit_parse(const char *name);
 /* Looks up an annotation; NULL when absent. */
 const char *oci_config_annotation(const struct oci_config *config, const char *key);
 
+static inline void cleanup_oci_processp(struct oci_process **process)
+{
+        oci_process_free(*process);
+}
+#define _cleanup_oci_process_ __attribute__((cleanup(cleanup_oci_processp)))
+
 static inline void cleanup_oci_configp(struct oci_config **config)
 {
         oci_config_free(*config);

@@ -62,7 +62,42 @@ struct created_container {
         struct container_record *record; /* owned by the caller */
 };
 
+struct oci_process;
+
+/* runc's exec flags, for a process made from the container's own. */
+struct exec_flags {
+        char **args;
+        size_t n_args;
+        char **env; /* KEY=VALUE, replacing the same key or added */
+        size_t n_env;
+        const char *cwd;
+        const char *user; /* "UID[:GID]" */
+        long long *additional_gids;
+        size_t n_additional_gids;
+        char **caps; /* added to the bounding, effective and permitted sets */
+        size_t n_caps;
+        bool tty;
+        bool no_new_privs;
+};
+
+struct exec_options {
+        const char *id;
+        struct oci_process *process; /* borrowed; NULL: made from flags */
+        const struct exec_flags *flags;
+        const char *console_socket;
+        const char *pid_file;
+        bool detach;
+        int preserve_fds;
+};
+
 int container_id_check(const char *id, struct error **err);
+/* Starts opts->process in the running container; out->pid is the new process (our child),
+ * with a pty master when it has a terminal and no console socket. */
+int container_exec(const struct runtime_options *rt, const struct exec_options *opts,
+                   struct created_container *out, struct error **err);
+/* The exec process for flags, from the container's config. Free with oci_process_free(). */
+struct oci_process *exec_process_from_flags(const struct oci_config *config,
+                                            const struct exec_flags *flags, struct error **err);
 int container_create(const struct runtime_options *rt, const struct create_options *opts,
                      struct created_container *out, struct error **err);
 int container_start(const struct runtime_options *rt, const char *id, struct error **err);

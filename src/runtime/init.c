@@ -176,7 +176,7 @@ static int wait_for_start(struct init_context *ctx, struct error **err)
         return 0;
 }
 
-static int setup_container(struct init_context *ctx, char **exe, struct error **err)
+static int setup_container(struct init_context *ctx, struct error **err)
 {
         const struct oci_config *c = ctx->config;
         const struct oci_process *p = c->process;
@@ -190,15 +190,8 @@ static int setup_container(struct init_context *ctx, char **exe, struct error **
                 return error_set(err, errno, "sethostname %s", c->hostname);
         if (c->domainname && setdomainname(c->domainname, strlen(c->domainname)) < 0)
                 return error_set(err, errno, "setdomainname %s", c->domainname);
-        /* No host fd may reach the container (CVE-2024-21626): all but stdio and the
-         * preserved ones close on exec. */
-        if (syscall(SYS_close_range, 3 + ctx->opts->preserve_fds, ~0U, CLOSE_RANGE_CLOEXEC) < 0)
-                return error_set(err, errno, "close_range");
-        for (int fd = 3; fd < 3 + ctx->opts->preserve_fds; fd++) {
-                int flags = fcntl(fd, F_GETFD);
-                if (flags >= 0)
-                        fcntl(fd, F_SETFD, flags & ~FD_CLOEXEC);
-        }
+        if (init_close_fds(ctx, err) < 0)
+                return -1;
 
         if (rootfs_prepare(ctx, err) < 0)
                 return -1;
@@ -233,10 +226,12 @@ static int setup_container(struct init_context *ctx, char **exe, struct error **
          * the root may turn read-only. */
         if (p && p->terminal && terminal_setup(ctx, err) < 0)
                 return -1;
-        if (rootfs_finalize(ctx, err) < 0)
-                return -1;
-        if (p == NULL)
-                return 0;
+        return rootfs_finalize(ctx, err);
+}
+
+int init_prepare_process(struct init_context *ctx, char **exe, struct error **err)
+{
+        const struct oci_process *p = ctx->config->process;
         *exe = process_resolve_executable(p, err);
         if (*exe == NULL)
                 return -1;
@@ -258,9 +253,22 @@ static int setup_container(struct init_context *ctx, char **exe, struct error **
         return 0;
 }
 
-_Noreturn void container_init(struct init_context *ctx)
+int init_close_fds(struct init_context *ctx, struct error **err)
 {
-        struct error *err = NULL;
+        /* No host fd may reach the container (CVE-2024-21626): all but stdio and the
+         * preserved ones close on exec. */
+        if (syscall(SYS_close_range, 3 + ctx->opts->preserve_fds, ~0U, CLOSE_RANGE_CLOEXEC) < 0)
+                return error_set(err, errno, "close_range");
+        for (int fd = 3; fd < 3 + ctx->opts->preserve_fds; fd++) {
+                int flags = fcntl(fd, F_GETFD);
+                if (flags >= 0)
+                        fcntl(fd, F_SETFD, flags & ~FD_CLOEXEC);
+        }
+        return 0;
+}
+
+void init_begin(void)
+{
         sigset_t none;
         sigemptyset(&none);
         sigprocmask(SIG_SETMASK, &none, NULL);
@@ -270,18 +278,24 @@ _Noreturn void container_init(struct init_context *ctx)
         /* A session of its own: the container must not share the caller's controlling tty,
          * and TIOCSCTTY on the pty needs a session leader. */
         setsid();
-        _cleanup_free_ char *exe = NULL;
-        if (setup_container(ctx, &exe, &err) < 0) {
+}
+
+_Noreturn void container_init(struct init_context *ctx)
+{
+        struct error *err = NULL;
+        char *exe = NULL;
+        init_begin();
+        if (setup_container(ctx, &err) < 0 || init_prepare_process(ctx, &exe, &err) < 0) {
                 sync_send(ctx->sync_fd, SYNC_ERROR, err->msg);
                 _exit(1);
         }
+        init_run_process(ctx, exe);
+}
+
+_Noreturn void init_run_process(struct init_context *ctx, const char *exe)
+{
+        struct error *err = NULL;
         const struct oci_process *p = ctx->config->process;
-        if (p == NULL) {
-                /* create without process: nothing to start (start will refuse). */
-                sync_send(ctx->sync_fd, SYNC_READY, NULL);
-                pause();
-                _exit(0);
-        }
         char **env = build_env(p, ctx->opts->listen_fds);
         umask(p->user.has_umask ? p->user.umask : 022);
         prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0);
@@ -290,7 +304,7 @@ _Noreturn void container_init(struct init_context *ctx)
                 close(ctx->sync_fd);
         if (wait_for_start(ctx, &err) < 0)
                 goto fail;
-        if (ctx->config->hooks.start_container.len) {
+        if (!ctx->is_exec && ctx->config->hooks.start_container.len) {
                 _cleanup_free_ char *state = hook_state(ctx, "created");
                 if (hooks_run(&ctx->config->hooks.start_container, "startContainer", state,
                               &err) < 0)

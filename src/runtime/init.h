@@ -22,10 +22,24 @@ struct init_context {
         int error_fd;        /* <state dir>/exec.error: why we failed after create, or -1 */
         bool new_ns[OCI_NS_COUNT]; /* created by us (not joined by path) */
         bool placed;               /* the parent has put us in our cgroup */
+        bool is_exec;              /* an exec'd process joining a running container */
+        int pidfd;                 /* exec: the container's init, whose namespaces we join */
 };
 
 /* Never returns: execs the process or exits non-zero after reporting the error. */
 _Noreturn void container_init(struct init_context *ctx);
+/* The same for `exec`: joins the container of ctx->pidfd and runs ctx->config->process. */
+_Noreturn void exec_init(struct init_context *ctx);
+
+/* Shared by both. The first thing a fresh child does: signals, session, umask. */
+void init_begin(void);
+/* Marks every fd but 0-2 and the preserved ones close-on-exec. */
+int init_close_fds(struct init_context *ctx, struct error **err);
+/* Finds the executable and takes on the process's identity: seccomp, user, caps, cwd, NNP. */
+int init_prepare_process(struct init_context *ctx, char **exe, struct error **err);
+/* Tells the runtime READY, waits for start (create), runs startContainer hooks (not for
+ * exec) and execs; reports a failure the way the runtime can still hear it. */
+_Noreturn void init_run_process(struct init_context *ctx, const char *exe);
 
 /* Waits (once) until the parent has made our cgroup and put us in it. */
 int init_wait_placed(struct init_context *ctx, struct error **err);

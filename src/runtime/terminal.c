@@ -45,8 +45,9 @@ int terminal_setup(struct init_context *ctx, struct error **err)
                 if (unix_socket_send_fd(ctx->sync_fd, master, type, err) < 0)
                         return -1;
         }
-        /* /dev/console is the container's terminal, as with runc: the pty bound over it. */
-        if (name[0]) {
+        /* /dev/console is the container's terminal, as with runc: the pty bound over it
+         * (not for exec, whose mount namespace is the container's own). */
+        if (name[0] && !ctx->is_exec) {
                 int fd = open("/dev/console", O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
                 if (fd >= 0)
                         close(fd);

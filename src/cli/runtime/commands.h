@@ -7,6 +7,7 @@ struct runtime_options;
 int cmd_spec(const struct runtime_options *rt, int argc, char **argv);
 int cmd_create(const struct runtime_options *rt, int argc, char **argv);
 int cmd_run(const struct runtime_options *rt, int argc, char **argv);
+int cmd_exec(const struct runtime_options *rt, int argc, char **argv);
 int cmd_start(const struct runtime_options *rt, int argc, char **argv);
 int cmd_state(const struct runtime_options *rt, int argc, char **argv);
 int cmd_list(const struct runtime_options *rt, int argc, char **argv);

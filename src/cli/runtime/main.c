@@ -22,6 +22,7 @@ static const char usage_text[] =
         "  spec      write a default config.json into the bundle\n"
         "  create    create a container from a bundle (waits for start)\n"
         "  start     run the user process of a created container\n"
+        "  exec      run a new process in a running container\n"
         "  run       create and start a container, wait for it, delete it\n"
         "  state     print the state of a container as JSON\n"
         "  list      list containers\n"
@@ -42,7 +43,8 @@ static const struct {
         int (*run)(const struct runtime_options *, int, char **);
 } commands[] = {
         {"spec", cmd_spec},   {"create", cmd_create}, {"run", cmd_run},
-        {"start", cmd_start}, {"state", cmd_state},   {"list", cmd_list},
+        {"start", cmd_start}, {"exec", cmd_exec},     {"state", cmd_state},
+        {"list", cmd_list},
         {"kill", cmd_kill},   {"delete", cmd_delete},
 };
 
