@@ -13,6 +13,7 @@ bats_require_minimum_version 1.5.0
 E2E_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO_ROOT=$(cd "$E2E_DIR/../.." && pwd)
 RUNTIME=${RUNTIME:-$REPO_ROOT/build/berth-runtime}
+case $RUNTIME in */*) ;; *) RUNTIME=$(command -v "$RUNTIME" || echo "$RUNTIME") ;; esac
 # A test that hangs (a container holding a pipe open, a runtime waiting forever) fails instead.
 BATS_TEST_TIMEOUT=${BATS_TEST_TIMEOUT:-120}
 
@@ -20,7 +21,8 @@ BATS_TEST_TIMEOUT=${BATS_TEST_TIMEOUT:-120}
 HOST_PID=$$
 
 setup() {
-	[ -x "$RUNTIME" ] || skip "runtime not built: $RUNTIME"
+	# Fail, not skip: a suite that skips everything would look green.
+	[ -x "$RUNTIME" ] || { echo "runtime not found: $RUNTIME (build it or set RUNTIME)" >&2; return 1; }
 	ROOT=$BATS_TEST_TMPDIR/root
 	BUNDLE=$BATS_TEST_TMPDIR/bundle
 	CID_PREFIX="t$$-${BATS_TEST_NUMBER}-"
@@ -51,6 +53,10 @@ teardown() {
 	for ns in "${NETNS_NAMES[@]}"; do
 		ip netns del "$ns" 2>/dev/null || true
 	done
+	if ip netns list 2>/dev/null | grep -q "^${CID_PREFIX}"; then
+		echo "teardown: network namespaces left behind:" $(ip netns list | grep "^${CID_PREFIX}") >&2
+		leftover=1
+	fi
 
 	# What must be gone now.
 	if [ -n "$(rt list -q 2>/dev/null)" ]; then
