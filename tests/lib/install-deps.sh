@@ -7,6 +7,8 @@ packages=(
 	meson ninja-build gcc pkg-config
 	libjansson-dev libcap-dev libseccomp-dev
 	busybox-static bats jq runc crun file iproute2 python3
+	# real clients driving the runtime (tests/e2e/podman.bats, containerd.bats)
+	podman containernetworking-plugins containerd curl
 )
 
 missing=()
