@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "alloc.h"
+#include "cgroup_freezer.h"
 #include "error.h"
 #include "fs.h"
 
@@ -80,9 +81,8 @@ int cgroup_apply_resources(const struct cgroup *cg, json_t *resources, struct er
 {
         if (resources == NULL)
                 return 0;
-        if (ops_for(cg->version)->apply(cg, resources, err) < 0)
-                return error_wrap(err, "linux.resources");
-        return 0;
+        /* The backends name the field ("linux.resources.memory: ...") themselves. */
+        return ops_for(cg->version)->apply(cg, resources, err);
 }
 
 int cgroup_open_v2_dir(const struct cgroup *cg)
@@ -158,8 +158,12 @@ int cgroup_destroy(struct cgroup *cg, struct error **err)
                         return 0;
                 if (errno != EBUSY)
                         return error_set(err, errno, "remove cgroup %s", cg->path);
-                if (attempt == 0 || attempt % 20 == 0)
+                if (attempt == 0 || attempt % 20 == 0) {
                         cgroup_kill_all(cg, SIGKILL, NULL);
+                        /* A frozen (paused) process dies only once thawed. */
+                        if (attempt == 0 && cgroup_is_frozen(cg))
+                                cgroup_thaw(cg, NULL);
+                }
                 nanosleep(&(struct timespec){.tv_nsec = attempt < 10 ? 1000000 : 10000000}, NULL);
         }
         return error_set(err, EBUSY, "remove cgroup %s", cg->path);

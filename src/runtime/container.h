@@ -51,6 +51,7 @@ enum container_status {
         CONTAINER_CREATED,
         CONTAINER_RUNNING,
         CONTAINER_STOPPED,
+        CONTAINER_PAUSED, /* created or running, with its cgroup frozen (pause) */
 };
 
 /* Result of a foreground create: the init's pid and, with a terminal and no console

@@ -283,7 +283,10 @@ static int spawn_init(struct create_job *job, struct init_context *ctx, struct e
         if (job->cgroup->version == 2) {
                 if (cgroup_create(job->cgroup, err) < 0 ||
                     cgroup_apply_resources(job->cgroup, job->config->linux_config.resources,
-                                           err) < 0) {
+                                           err) < 0 ||
+                    cgroup_apply_devices(job->cgroup, job->config->linux_config.resources,
+                                         job->config->linux_config.devices,
+                                         job->config->linux_config.n_devices, err) < 0) {
                         close(pair[1]);
                         return -1;
                 }
@@ -305,6 +308,9 @@ static int spawn_init(struct create_job *job, struct init_context *ctx, struct e
         if (cgroup_fd < 0 &&
             (cgroup_create(job->cgroup, err) < 0 ||
              cgroup_apply_resources(job->cgroup, job->config->linux_config.resources, err) < 0 ||
+             cgroup_apply_devices(job->cgroup, job->config->linux_config.resources,
+                                  job->config->linux_config.devices,
+                                  job->config->linux_config.n_devices, err) < 0 ||
              cgroup_enter(job->cgroup, pid, err) < 0))
                 return -1;
         /* If the init failed meanwhile, this send fails and await_ready() reads why. */

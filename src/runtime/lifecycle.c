@@ -93,7 +93,10 @@ int container_kill(const struct runtime_options *rt, const char *id, int sig, bo
         if (rec == NULL)
                 return -1;
         enum container_status status = container_status(rt, rec);
-        if (status != CONTAINER_CREATED && status != CONTAINER_RUNNING)
+        /* A paused container takes signals too; they arrive when it is resumed (v1) or
+         * at once for SIGKILL (v2), as with runc. */
+        if (status != CONTAINER_CREATED && status != CONTAINER_RUNNING &&
+            status != CONTAINER_PAUSED)
                 return error_set(err, 0, "container %s is not running", id);
         if (all && rec->cgroup)
                 cgroup_kill_all(rec->cgroup, sig, NULL);

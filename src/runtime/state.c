@@ -10,6 +10,7 @@
 #include "config.h"
 #include "alloc.h"
 #include "cgroup.h"
+#include "cgroup_freezer.h"
 #include "container.h"
 #include "error.h"
 #include "fs.h"
@@ -132,6 +133,8 @@ enum container_status container_status(const struct runtime_options *rt,
                 return CONTAINER_CREATING;
         if (!process_alive(rec->pid, rec->start_time))
                 return CONTAINER_STOPPED;
+        if (cgroup_is_frozen(rec->cgroup))
+                return CONTAINER_PAUSED;
         _cleanup_free_ char *fifo = xasprintf("%s/%s/exec.fifo", rt->root, rec->id);
         return access(fifo, F_OK) == 0 ? CONTAINER_CREATED : CONTAINER_RUNNING;
 }
@@ -143,6 +146,7 @@ const char *container_status_name(enum container_status status)
         case CONTAINER_CREATED: return "created";
         case CONTAINER_RUNNING: return "running";
         case CONTAINER_STOPPED: return "stopped";
+        case CONTAINER_PAUSED: return "paused";
         }
         return "unknown";
 }

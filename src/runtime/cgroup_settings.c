@@ -1,0 +1,114 @@
+/* The list of control-file writes and the typed JSON readers (see cgroup_settings.h). */
+#include "cgroup_settings.h"
+
+#include <stdarg.h>
+#include <string.h>
+
+#include "alloc.h"
+#include "error.h"
+
+void cgroup_settings_add(struct cgroup_settings *s, const char *field, const char *controller,
+                         const char *file, const char *fmt, ...)
+{
+        va_list ap;
+        va_start(ap, fmt);
+        char *value = xvasprintf(fmt, ap);
+        va_end(ap);
+        s->items = xrealloc(s->items, (s->n + 1) * sizeof(*s->items));
+        s->items[s->n++] = (struct cgroup_setting){
+                .field = xstrdup(field),
+                .controller = xstrdup(controller),
+                .file = xstrdup(file),
+                .value = value,
+        };
+}
+
+const struct cgroup_setting *cgroup_settings_find(const struct cgroup_settings *s,
+                                                  const char *file)
+{
+        for (size_t i = 0; i < s->n; i++)
+                if (strcmp(s->items[i].file, file) == 0)
+                        return &s->items[i];
+        return NULL;
+}
+
+void cgroup_settings_release(struct cgroup_settings *s)
+{
+        for (size_t i = 0; i < s->n; i++) {
+                free(s->items[i].field);
+                free(s->items[i].controller);
+                free(s->items[i].file);
+                free(s->items[i].value);
+        }
+        free(s->items);
+        s->items = NULL;
+        s->n = 0;
+}
+
+/* The member, or NULL when absent or null (both mean "not given"). */
+static json_t *member(json_t *obj, const char *key)
+{
+        json_t *v = json_object_get(obj, key);
+        return json_is_null(v) ? NULL : v;
+}
+
+int cgroup_json_int(json_t *obj, const char *path, const char *key, int64_t *out,
+                    struct error **err)
+{
+        json_t *v = member(obj, key);
+        if (v == NULL)
+                return 0;
+        if (!json_is_integer(v))
+                return error_set(err, 0, "%s.%s: must be an integer", path, key);
+        *out = json_integer_value(v);
+        return 1;
+}
+
+int cgroup_json_uint(json_t *obj, const char *path, const char *key, uint64_t *out,
+                     struct error **err)
+{
+        json_t *v = member(obj, key);
+        if (v == NULL)
+                return 0;
+        if (!json_is_integer(v) || json_integer_value(v) < 0)
+                return error_set(err, 0, "%s.%s: must be an integer >= 0", path, key);
+        *out = (uint64_t)json_integer_value(v);
+        return 1;
+}
+
+int cgroup_json_bool(json_t *obj, const char *path, const char *key, bool *out,
+                     struct error **err)
+{
+        json_t *v = member(obj, key);
+        if (v == NULL)
+                return 0;
+        if (!json_is_boolean(v))
+                return error_set(err, 0, "%s.%s: must be true or false", path, key);
+        *out = json_is_true(v);
+        return 1;
+}
+
+int cgroup_json_string(json_t *obj, const char *path, const char *key, const char **out,
+                       struct error **err)
+{
+        json_t *v = member(obj, key);
+        if (v == NULL)
+                return 0;
+        if (!json_is_string(v))
+                return error_set(err, 0, "%s.%s: must be a string", path, key);
+        *out = json_string_value(v);
+        return 1;
+}
+
+int cgroup_json_container(json_t *obj, const char *path, const char *key, char kind,
+                          json_t **out, struct error **err)
+{
+        json_t *v = member(obj, key);
+        if (v == NULL)
+                return 0;
+        if (kind == 'o' ? !json_is_object(v) : !json_is_array(v))
+                return error_set(err, 0, "%s.%s: must be an %s", path, key,
+                                 kind == 'o' ? "object" : "array");
+        *out = v;
+        return 1;
+}
