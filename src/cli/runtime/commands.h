@@ -13,6 +13,11 @@ int cmd_state(const struct runtime_options *rt, int argc, char **argv);
 int cmd_list(const struct runtime_options *rt, int argc, char **argv);
 int cmd_kill(const struct runtime_options *rt, int argc, char **argv);
 int cmd_delete(const struct runtime_options *rt, int argc, char **argv);
+int cmd_update(const struct runtime_options *rt, int argc, char **argv);
+int cmd_pause(const struct runtime_options *rt, int argc, char **argv);
+int cmd_resume(const struct runtime_options *rt, int argc, char **argv);
+int cmd_ps(const struct runtime_options *rt, int argc, char **argv);
+int cmd_events(const struct runtime_options *rt, int argc, char **argv);
 
 /* Logs the error (stderr and --log), frees it, and returns 1. */
 struct error;

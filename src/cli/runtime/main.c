@@ -28,6 +28,11 @@ static const char usage_text[] =
         "  list      list containers\n"
         "  kill      send a signal to a container's init process\n"
         "  delete    delete a container and everything create made\n"
+        "  update    change the cgroup limits of a container\n"
+        "  pause     freeze every process of a container\n"
+        "  resume    thaw a paused container\n"
+        "  ps        list the processes of a container\n"
+        "  events    print a container's usage statistics and OOM events\n"
         "\n"
         "Global options:\n"
         "  --root DIR          state directory (default /run/berth-runtime)\n"
@@ -46,6 +51,8 @@ static const struct {
         {"start", cmd_start}, {"exec", cmd_exec},     {"state", cmd_state},
         {"list", cmd_list},
         {"kill", cmd_kill},   {"delete", cmd_delete},
+        {"update", cmd_update}, {"pause", cmd_pause}, {"resume", cmd_resume},
+        {"ps", cmd_ps},         {"events", cmd_events},
 };
 
 int cli_fail(struct error **err)
