@@ -29,7 +29,7 @@
 #include "log.h"
 #include "process.h"
 #include "runtime_state.h"
-#include "seccomp.h"
+#include "seccomp_setup.h"
 #include "sync.h"
 #include "unix_socket.h"
 
@@ -99,7 +99,7 @@ static int check_config(const struct oci_config *c, const struct create_options 
                                          "when the runtime does not stay in the foreground");
         if (!c->process->terminal && opts->console_socket)
                 return error_set(err, 0, "--console-socket given but process.terminal is false");
-        return 0;
+        return seccomp_check(c, err);
 }
 
 static char *now_rfc3339(void)

@@ -23,7 +23,7 @@
 #include "hooks.h"
 #include "init.h"
 #include "runtime_state.h"
-#include "seccomp.h"
+#include "seccomp_setup.h"
 #include "sync.h"
 #include "terminal.h"
 

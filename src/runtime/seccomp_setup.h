@@ -1,15 +1,26 @@
-/* linux.seccomp (config-linux.md "Seccomp") with libseccomp. */
+/*
+ * linux.seccomp (config-linux.md "Seccomp") with libseccomp: what create and the container
+ * init call. (Not named seccomp.h: src/runtime is on the include path, and <seccomp.h> must
+ * stay libseccomp's.)
+ */
 #pragma once
 
 struct error;
 struct init_context;
 struct oci_config;
 
-/* In the init: builds and loads the filter of ctx->config (nothing when it has none). With a
- * listenerPath, the notify fd goes to the parent over ctx->sync_fd as a SYNC_SECCOMP
- * message. */
+/* In the runtime, before anything is set up: reads the profile and builds its filter
+ * without loading it, so that a bad profile fails create early with the member it names.
+ * Logs the syscall names it will skip (debug) and the arches it leaves out (warning). */
+int seccomp_check(const struct oci_config *config, struct error **err);
+/* In the init: builds and loads the filter of ctx->config (nothing when it has none). With
+ * SCMP_ACT_NOTIFY, the notify fd goes to the parent over ctx->sync_fd as a SYNC_SECCOMP
+ * message and the init waits for SYNC_GO, so that the listener has it before the container
+ * can make a notifying syscall. */
 int seccomp_setup(struct init_context *ctx, struct error **err);
 /* In the runtime: hands the notify fd received from the init to linux.seccomp.listenerPath,
- * with the container state (config-linux.md "listenerPath"). Takes ownership of fd. */
+ * with the container process state (config-linux.md "The Container Process State"): one
+ * message on a new connection, the state JSON as payload and the fd as SCM_RIGHTS, as runc
+ * sends it. Takes ownership of fd. */
 int seccomp_forward_listener(const struct oci_config *config, const char *state_json, int fd,
                              struct error **err);
