@@ -228,7 +228,8 @@ static int spawn_init(struct create_job *job, struct init_context *ctx, struct e
                 return error_set(err, errno, "socketpair");
         job->sync_fd = pair[0];
         ctx->sync_fd = pair[1];
-        _cleanup_close_ int console = -1, fifo_r = -1, fifo_w = -1, cgroup_fd = -1, error_fd = -1;
+        _cleanup_close_ int console = -1, fifo_r = -1, fifo_w = -1, cgroup_fd = -1, error_fd = -1,
+                            own_pidns = -1;
         if (job->opts->console_socket) {
                 console = unix_socket_connect(job->opts->console_socket, err);
                 if (console < 0) {
@@ -269,9 +270,11 @@ static int spawn_init(struct create_job *job, struct init_context *ctx, struct e
                         args.flags |= clone_flags[ns->type];
                         ctx->new_ns[ns->type] = true;
                 } else if (ns->type == OCI_NS_PID) {
-                        /* Only children enter a pid namespace: join it before the clone. */
+                        /* Only children enter a pid namespace: join it before the clone (and
+                         * go back after it, so that we can still make threads). */
                         _cleanup_close_ int fd = open(ns->path, O_RDONLY | O_CLOEXEC);
-                        if (fd < 0 || setns(fd, CLONE_NEWPID) < 0) {
+                        own_pidns = open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC);
+                        if (fd < 0 || own_pidns < 0 || setns(fd, CLONE_NEWPID) < 0) {
                                 close(pair[1]);
                                 return error_set(err, errno, "join pid namespace %s", ns->path);
                         }
@@ -302,6 +305,8 @@ static int spawn_init(struct create_job *job, struct init_context *ctx, struct e
                 container_init(ctx);
         }
         close(pair[1]);
+        if (own_pidns >= 0)
+                setns(own_pidns, CLONE_NEWPID);
         if (pid < 0)
                 return error_set(err, errno, "clone3 the container init");
         job->pid = pid;

@@ -147,11 +147,17 @@ int container_exec(const struct runtime_options *rt, const struct exec_options *
         _cleanup_close_ int sync_fd = pair[0];
         ctx.sync_fd = pair[1];
 
-        /* Only children enter a pid namespace: join the container's before the clone. */
-        if (oci_config_namespace(rec->config, OCI_NS_PID) && setns(pidfd, CLONE_NEWPID) < 0) {
-                close(pair[1]);
-                return error_set(err, errno, "join the pid namespace of container %s",
-                                 opts->id);
+        /* Only children enter a pid namespace: join the container's before the clone, and
+         * go back right after (a process whose children's pid namespace is not its own can
+         * no longer make threads). */
+        _cleanup_close_ int own_pidns = -1;
+        if (oci_config_namespace(rec->config, OCI_NS_PID)) {
+                own_pidns = open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC);
+                if (own_pidns < 0 || setns(pidfd, CLONE_NEWPID) < 0) {
+                        close(pair[1]);
+                        return error_set(err, errno, "join the pid namespace of container %s",
+                                         opts->id);
+                }
         }
         struct clone3_args args = {.exit_signal = SIGCHLD};
         if (rec->cgroup)
@@ -166,6 +172,8 @@ int container_exec(const struct runtime_options *rt, const struct exec_options *
                 exec_init(&ctx);
         }
         close(pair[1]);
+        if (own_pidns >= 0)
+                setns(own_pidns, CLONE_NEWPID);
         if (pid < 0)
                 return error_set(err, errno, "clone3 the exec process");
         if (cgroup_fd < 0 && rec->cgroup && cgroup_enter(rec->cgroup, pid, err) < 0)

@@ -98,8 +98,12 @@ int container_kill(const struct runtime_options *rt, const char *id, int sig, bo
         if (status != CONTAINER_CREATED && status != CONTAINER_RUNNING &&
             status != CONTAINER_PAUSED)
                 return error_set(err, 0, "container %s is not running", id);
-        if (all && rec->cgroup)
-                cgroup_kill_all(rec->cgroup, sig, NULL);
+        if (all && rec->cgroup) {
+                /* The init goes first; it may be gone by the time the cgroup's turn comes
+                 * (SIGKILL), which is no error. */
+                signal_init(rec, sig, NULL);
+                return cgroup_kill_all(rec->cgroup, sig, err);
+        }
         return signal_init(rec, sig, err);
 }
 
