@@ -8,6 +8,7 @@
  * that comes last in the list and decides; no match denies.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <linux/bpf.h>
 #include <stddef.h>
 #include <string.h>
@@ -48,8 +49,10 @@ static int access_bits(const char *access)
 }
 
 /* One rule: a block of compares that each jump past the block when the rule does not
- * match, then "return allow". Jumps get their offsets once the block's end is known. */
-static void emit_rule(struct program *p, const struct cgroup_device_rule *rule)
+ * match, then "return allow". Jumps get their offsets once the block's end is known.
+ * Returns true when the rule matches every access (no compares): nothing after it can
+ * run, and the verifier refuses unreachable instructions. */
+static bool emit_rule(struct program *p, const struct cgroup_device_rule *rule)
 {
         size_t start = p->n;
         const int16_t next = -1; /* patched below */
@@ -71,9 +74,11 @@ static void emit_rule(struct program *p, const struct cgroup_device_rule *rule)
         }
         emit(p, BPF_ALU64 | BPF_MOV | BPF_K, R0, 0, 0, rule->allow ? 1 : 0);
         emit(p, BPF_JMP | BPF_EXIT, 0, 0, 0, 0);
+        bool matches_all = p->n - start == 2;
         for (size_t i = start; i < p->n; i++)
                 if (BPF_CLASS(p->insns[i].code) == BPF_JMP && p->insns[i].off == next)
                         p->insns[i].off = (int16_t)(p->n - (i + 1));
+        return matches_all;
 }
 
 static void compile(struct program *p, const struct cgroup_device_rule *rules, size_t n)
@@ -86,7 +91,8 @@ static void compile(struct program *p, const struct cgroup_device_rule *rules, s
         emit(p, BPF_LDX | BPF_MEM | BPF_W, R4, R1, offsetof(struct bpf_cgroup_dev_ctx, major), 0);
         emit(p, BPF_LDX | BPF_MEM | BPF_W, R5, R1, offsetof(struct bpf_cgroup_dev_ctx, minor), 0);
         for (size_t i = n; i-- > 0;)
-                emit_rule(p, &rules[i]);
+                if (emit_rule(p, &rules[i]))
+                        return;
         emit(p, BPF_ALU64 | BPF_MOV | BPF_K, R0, 0, 0, 0);
         emit(p, BPF_JMP | BPF_EXIT, 0, 0, 0, 0);
 }
