@@ -95,3 +95,20 @@ void mount_options_release(struct mount_options *opts)
         free(opts->data);
         opts->data = NULL;
 }
+
+const char *mount_option_name(size_t i)
+{
+        static const char *const bind_options[] = {"bind", "rbind"};
+        if (i < ARRAY_SIZE(bind_options))
+                return bind_options[i];
+        i -= ARRAY_SIZE(bind_options);
+        if (i < ARRAY_SIZE(flag_options))
+                return flag_options[i].name;
+        i -= ARRAY_SIZE(flag_options);
+        if (i < ARRAY_SIZE(propagation_options))
+                return propagation_options[i].name;
+        i -= ARRAY_SIZE(propagation_options);
+        if (i < ARRAY_SIZE(ignored_options))
+                return ignored_options[i];
+        return NULL;
+}

@@ -16,3 +16,6 @@ void mount_options_parse(struct mount_options *out, char *const *options, size_t
 void mount_options_release(struct mount_options *opts);
 /* Parses one propagation name ("rslave"); returns 0 and sets *flags, or -1 if unknown. */
 int mount_propagation_parse(const char *name, unsigned long *flags);
+/* The i-th option name mount_options_parse() recognizes (not counting filesystem data), or
+ * NULL past the last: for the features command (features.md "mountOptions"). */
+const char *mount_option_name(size_t i);

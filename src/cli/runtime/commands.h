@@ -13,6 +13,7 @@ int cmd_state(const struct runtime_options *rt, int argc, char **argv);
 int cmd_list(const struct runtime_options *rt, int argc, char **argv);
 int cmd_kill(const struct runtime_options *rt, int argc, char **argv);
 int cmd_delete(const struct runtime_options *rt, int argc, char **argv);
+int cmd_features(const struct runtime_options *rt, int argc, char **argv);
 int cmd_update(const struct runtime_options *rt, int argc, char **argv);
 int cmd_pause(const struct runtime_options *rt, int argc, char **argv);
 int cmd_resume(const struct runtime_options *rt, int argc, char **argv);

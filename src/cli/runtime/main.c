@@ -33,6 +33,7 @@ static const char usage_text[] =
         "  resume    thaw a paused container\n"
         "  ps        list the processes of a container\n"
         "  events    print a container's usage statistics and OOM events\n"
+        "  features  print what this runtime implements as JSON\n"
         "\n"
         "Global options:\n"
         "  --root DIR          state directory (default /run/berth-runtime)\n"
@@ -53,6 +54,7 @@ static const struct {
         {"kill", cmd_kill},   {"delete", cmd_delete},
         {"update", cmd_update}, {"pause", cmd_pause}, {"resume", cmd_resume},
         {"ps", cmd_ps},         {"events", cmd_events},
+        {"features", cmd_features},
 };
 
 int cli_fail(struct error **err)
