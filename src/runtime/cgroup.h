@@ -42,12 +42,10 @@ int cgroup_enter(const struct cgroup *cg, pid_t pid, struct error **err);
 /* Applies linux.resources (may be NULL: nothing to do). A limit whose controller is missing
  * is refused with an error naming the controller. */
 int cgroup_apply_resources(const struct cgroup *cg, json_t *resources, struct error **err);
-/* At create: the device rules (linux.resources.devices, then linux.devices and the default
- * devices, see cgroup_devices.h); on v2 an eBPF program, with a warning when the kernel
- * refuses to load it (docs/runtime.md). resources may be NULL. */
-struct oci_device;
-int cgroup_apply_devices(const struct cgroup *cg, json_t *resources,
-                         const struct oci_device *devices, size_t n_devices, struct error **err);
+/* At create: the device rules (linux.resources.devices, then the default devices, see
+ * cgroup_devices.h); on v2 an eBPF program, with a warning when the kernel refuses to load
+ * it (docs/runtime.md). resources may be NULL. */
+int cgroup_apply_devices(const struct cgroup *cg, json_t *resources, struct error **err);
 /* Returns an fd on the v2 directory for clone3(CLONE_INTO_CGROUP), or -1 on v1. */
 int cgroup_open_v2_dir(const struct cgroup *cg);
 /* Kills what is left in the cgroup and removes its directories (and any children the

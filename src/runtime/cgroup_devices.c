@@ -13,7 +13,6 @@
 #include "error.h"
 #include "fs.h"
 #include "log.h"
-#include "runtime_config.h"
 
 /* What runc allows in every container besides what the config says. */
 static const struct cgroup_device_rule default_rules[] = {
@@ -62,15 +61,14 @@ static int rule_from_json(json_t *item, const char *path, struct cgroup_device_r
         return 0;
 }
 
-int cgroup_device_rules_build(json_t *resources, const struct oci_device *devices,
-                              size_t n_devices, struct cgroup_device_rule **out,
+int cgroup_device_rules_build(json_t *resources, struct cgroup_device_rule **out,
                               struct error **err)
 {
         json_t *list = NULL;
         if (resources && cgroup_json_container(resources, "linux.resources", "devices", 'a',
                                                &list, err) < 0)
                 return -1;
-        size_t cap = json_array_size(list) + n_devices + ARRAY_SIZE(default_rules);
+        size_t cap = json_array_size(list) + ARRAY_SIZE(default_rules);
         struct cgroup_device_rule *rules = xcalloc(cap + 1, sizeof(*rules));
         size_t n = 0;
         size_t i;
@@ -81,14 +79,6 @@ int cgroup_device_rules_build(json_t *resources, const struct oci_device *device
                         free(rules);
                         return -1;
                 }
-        }
-        /* A device the config creates is one the container may use (as runc). */
-        for (i = 0; i < n_devices; i++) {
-                char type = devices[i].type == 'b' ? 'b' : 'c';
-                if (devices[i].type == 'p')
-                        continue;
-                rules[n++] = (struct cgroup_device_rule){true, type, devices[i].major,
-                                                         devices[i].minor, "rwm"};
         }
         for (i = 0; i < ARRAY_SIZE(default_rules); i++)
                 rules[n++] = default_rules[i];
@@ -125,11 +115,10 @@ static int v1_apply_devices(const struct cgroup *cg, const struct cgroup_device_
         return 0;
 }
 
-int cgroup_apply_devices(const struct cgroup *cg, json_t *resources,
-                         const struct oci_device *devices, size_t n_devices, struct error **err)
+int cgroup_apply_devices(const struct cgroup *cg, json_t *resources, struct error **err)
 {
         struct cgroup_device_rule *rules = NULL;
-        int n = cgroup_device_rules_build(resources, devices, n_devices, &rules, err);
+        int n = cgroup_device_rules_build(resources, &rules, err);
         if (n < 0)
                 return -1;
         int rc;

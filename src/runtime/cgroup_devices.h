@@ -1,8 +1,9 @@
 /*
- * The device rules of a container's cgroup: linux.resources.devices in order, then an
- * allow rule for each linux.devices entry and for the devices every container gets
- * (config-linux.md "Default Devices", /dev/pts, /dev/ptmx, tun, and mknod of
- * any device), as runc adds them. The list starts from "deny everything".
+ * The device rules of a container's cgroup: linux.resources.devices in order, then allow
+ * rules for the devices every container gets (config-linux.md "Default Devices", /dev/pts,
+ * /dev/ptmx, tun, and mknod of any device), as runc adds them. The list starts from "deny
+ * everything". A linux.devices entry gets no rule of its own: config-linux.md leaves its
+ * access to linux.resources.devices, and runc adds none either.
  * Where two rules match an access, the later one decides.
  */
 #pragma once
@@ -12,7 +13,6 @@
 #include <stdint.h>
 
 struct error;
-struct oci_device;
 
 struct cgroup_device_rule {
         bool allow;
@@ -24,8 +24,7 @@ struct cgroup_device_rule {
 
 /* Builds the rules; resources may be NULL. Returns the count and *out (free()), or -1
  * with *err naming the bad linux.resources.devices entry. */
-int cgroup_device_rules_build(json_t *resources, const struct oci_device *devices,
-                              size_t n_devices, struct cgroup_device_rule **out,
+int cgroup_device_rules_build(json_t *resources, struct cgroup_device_rule **out,
                               struct error **err);
 /* v1's text for devices.allow/devices.deny: "c 1:3 rwm", "a *:* rwm". Returns a new
  * string. */

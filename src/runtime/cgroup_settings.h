@@ -18,6 +18,7 @@ struct cgroup_setting {
         char *controller; /* "memory", "cpu", ...; "cgroup" for v2's core files */
         char *file;       /* "memory.max" */
         char *value;
+        bool optional;    /* written only when the kernel has the file */
 };
 
 /* items[0..n) in the order they must be written. */

@@ -207,6 +207,11 @@ static int plan_hugepages(json_t *list, struct cgroup_settings *out, struct erro
                         return -1;
                 if (size == NULL || !cgroup_hugepage_size_valid(size))
                         return error_set(err, 0, "%s.pageSize: must be a size like 2MB", path);
+                /* config-linux.md: the reservation limit where the kernel has one. */
+                _cleanup_free_ char *rsvd = xasprintf("hugetlb.%s.rsvd.limit_in_bytes", size);
+                cgroup_settings_add(out, RES ".hugepageLimits", "hugetlb", rsvd, "%" PRIu64,
+                                    limit);
+                out->items[out->n - 1].optional = true;
                 _cleanup_free_ char *file = xasprintf("hugetlb.%s.limit_in_bytes", size);
                 cgroup_settings_add(out, RES ".hugepageLimits", "hugetlb", file, "%" PRIu64,
                                     limit);
@@ -365,13 +370,15 @@ int cgroup_v1_apply(const struct cgroup *cg, json_t *resources, struct error **e
                         break;
                 }
                 _cleanup_free_ char *file = xasprintf("%s/%s", dirs[i], s->file);
-                if (access(file, F_OK) < 0)
+                if (!s->optional && access(file, F_OK) < 0)
                         rc = error_set(err, 0, "%s: %s is not supported by this kernel",
                                        s->field, s->file);
         }
         for (size_t i = 0; i < settings.n && rc == 0; i++) {
                 const struct cgroup_setting *s = &settings.items[i];
                 _cleanup_free_ char *file = xasprintf("%s/%s", dirs[i], s->file);
+                if (s->optional && access(file, F_OK) < 0)
+                        continue;
                 if (fs_write_string(file, s->value, err) < 0)
                         rc = error_wrap(err, "%s", s->field);
         }

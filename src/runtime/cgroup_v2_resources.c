@@ -224,6 +224,12 @@ static int plan_hugepages(json_t *list, struct cgroup_settings *out, struct erro
                         return -1;
                 if (size == NULL || !cgroup_hugepage_size_valid(size))
                         return error_set(err, 0, "%s.pageSize: must be a size like 2MB", path);
+                /* config-linux.md: the reservation limit where the kernel has one (it
+                 * fails mmap instead of faulting later), and the page fault limit. */
+                _cleanup_free_ char *rsvd = xasprintf("hugetlb.%s.rsvd.max", size);
+                cgroup_settings_add(out, RES ".hugepageLimits", "hugetlb", rsvd, "%" PRIu64,
+                                    limit);
+                out->items[out->n - 1].optional = true;
                 _cleanup_free_ char *file = xasprintf("hugetlb.%s.max", size);
                 cgroup_settings_add(out, RES ".hugepageLimits", "hugetlb", file, "%" PRIu64,
                                     limit);
@@ -330,12 +336,14 @@ int cgroup_v2_settings_write(int dirfd, const struct cgroup_settings *settings,
                     !list_has_at(dirfd, "cgroup.controllers", s->controller))
                         return error_set(err, 0, "%s: the %s controller is not available in "
                                                  "this cgroup", s->field, s->controller);
-                if (faccessat(dirfd, s->file, F_OK, 0) < 0)
+                if (!s->optional && faccessat(dirfd, s->file, F_OK, 0) < 0)
                         return error_set(err, 0, "%s: %s is not supported by this kernel",
                                          s->field, s->file);
         }
         for (size_t i = 0; i < settings->n; i++) {
                 const struct cgroup_setting *s = &settings->items[i];
+                if (s->optional && faccessat(dirfd, s->file, F_OK, 0) < 0)
+                        continue;
                 if (fs_write_string_at(dirfd, s->file, s->value, err) < 0)
                         return error_wrap(err, "%s", s->field);
         }

@@ -32,6 +32,7 @@
 #include "seccomp_setup.h"
 #include "sync.h"
 #include "unix_socket.h"
+#include "userns.h"
 
 /* The kernel's struct clone_args (include/uapi/linux/sched.h), declared here because
  * <linux/sched.h> clashes with glibc's <sched.h>. */
@@ -44,9 +45,9 @@ struct clone3_args {
 static const uint64_t clone_flags[OCI_NS_COUNT] = {
         [OCI_NS_PID] = CLONE_NEWPID, [OCI_NS_NETWORK] = CLONE_NEWNET,
         [OCI_NS_MOUNT] = CLONE_NEWNS, [OCI_NS_IPC] = CLONE_NEWIPC,
-        [OCI_NS_UTS] = CLONE_NEWUTS,
+        [OCI_NS_UTS] = CLONE_NEWUTS, [OCI_NS_USER] = CLONE_NEWUSER,
         /* cgroup: unshared by the init once it is in its cgroup; time: unshared by the init,
-         * which sets its offsets before exec moves it in; user: next milestone */
+         * which sets its offsets before exec moves it in */
 };
 
 /* sysctls live in namespaces; one whose namespace the container does not own would change
@@ -81,9 +82,14 @@ static int check_config(const struct oci_config *c, const struct create_options 
 {
         if (c->process == NULL)
                 return error_set(err, 0, "config.json: process: required to create a container");
-        if (oci_config_namespace(c, OCI_NS_USER))
-                return error_set(err, 0, "config.json: linux.namespaces: user namespaces are not "
-                                         "supported by this version of berth-runtime");
+        const struct oci_namespace *user = oci_config_namespace(c, OCI_NS_USER);
+        const struct oci_linux *lc = &c->linux_config;
+        if (user && user->path == NULL && (lc->n_uid_mappings == 0 || lc->n_gid_mappings == 0))
+                return error_set(err, 0, "config.json: a new user namespace needs "
+                                         "linux.uidMappings and linux.gidMappings");
+        if (!user && (lc->n_uid_mappings || lc->n_gid_mappings))
+                return error_set(err, 0, "config.json: linux.uidMappings and gidMappings need a "
+                                         "user namespace");
         const struct oci_namespace *uts = oci_config_namespace(c, OCI_NS_UTS);
         if ((c->hostname || c->domainname) && (uts == NULL || uts->path))
                 return error_set(err, 0, "config.json: hostname and domainname need a new uts "
@@ -206,6 +212,27 @@ static int load_bundle(struct create_job *job, struct error **err)
         return 0;
 }
 
+/* An unprivileged runtime usually may not make cgroups. Then, as runc does, the container
+ * goes without one unless its config asks for limits. */
+static int rootless_cgroup_check(struct create_job *job, struct error **err)
+{
+        if (geteuid() == 0)
+                return 0;
+        _cleanup_free_ char *parent = xstrdup(job->cgroup->dirs[0]);
+        char *slash = strrchr(parent, '/');
+        if (slash)
+                *slash = '\0';
+        if (access(parent, W_OK) == 0)
+                return 0;
+        if (job->config->linux_config.resources)
+                return error_set(err, EACCES, "linux.resources: cgroup %s is not writable for "
+                                              "uid %u", parent, (unsigned)geteuid());
+        log_debug("rootless: no cgroup for the container (%s is not writable)", parent);
+        cgroup_free(job->cgroup);
+        job->cgroup = NULL;
+        return 0;
+}
+
 static int make_state_dir(struct create_job *job, struct error **err)
 {
         if (fs_mkdir_p(job->rt->root, 0700, err) < 0)
@@ -283,13 +310,12 @@ static int spawn_init(struct create_job *job, struct init_context *ctx, struct e
         /* On v2 the init is born in its cgroup (CLONE_INTO_CGROUP). On v1 we make the
          * cgroups while the init already sets up its mounts, and it waits for SYNC_GO
          * before anything that needs them. */
-        if (job->cgroup->version == 2) {
+        if (job->cgroup && job->cgroup->version == 2) {
                 if (cgroup_create(job->cgroup, err) < 0 ||
                     cgroup_apply_resources(job->cgroup, job->config->linux_config.resources,
                                            err) < 0 ||
                     cgroup_apply_devices(job->cgroup, job->config->linux_config.resources,
-                                         job->config->linux_config.devices,
-                                         job->config->linux_config.n_devices, err) < 0) {
+                                         err) < 0) {
                         close(pair[1]);
                         return -1;
                 }
@@ -310,12 +336,12 @@ static int spawn_init(struct create_job *job, struct init_context *ctx, struct e
         if (pid < 0)
                 return error_set(err, errno, "clone3 the container init");
         job->pid = pid;
-        if (cgroup_fd < 0 &&
+        if (userns_write_id_maps(job->pid, job->config, err) < 0)
+                return -1;
+        if (cgroup_fd < 0 && job->cgroup &&
             (cgroup_create(job->cgroup, err) < 0 ||
              cgroup_apply_resources(job->cgroup, job->config->linux_config.resources, err) < 0 ||
-             cgroup_apply_devices(job->cgroup, job->config->linux_config.resources,
-                                  job->config->linux_config.devices,
-                                  job->config->linux_config.n_devices, err) < 0 ||
+             cgroup_apply_devices(job->cgroup, job->config->linux_config.resources, err) < 0 ||
              cgroup_enter(job->cgroup, pid, err) < 0))
                 return -1;
         /* If the init failed meanwhile, this send fails and await_ready() reads why. */
@@ -443,7 +469,7 @@ int container_create(const struct runtime_options *rt, const struct create_optio
         if (load_bundle(&job, err) < 0 || make_state_dir(&job, err) < 0)
                 goto fail;
         job.cgroup = cgroup_new(job.config->linux_config.cgroups_path, opts->id, err);
-        if (job.cgroup == NULL)
+        if (job.cgroup == NULL || rootless_cgroup_check(&job, err) < 0)
                 goto fail;
         ctx.config = job.config;
         ctx.bundle = job.bundle;

@@ -13,7 +13,6 @@
 #include "cgroup_resources.h"
 #include "error.h"
 #include "fs.h"
-#include "runtime_config.h"
 #include "test.h"
 
 TEST(shares_to_weight_is_runcs_linear_map)
@@ -174,7 +173,7 @@ TEST(v2_pids_io_hugetlb_rdma_unified)
                       "[{\"major\": 8, \"minor\": 0, \"rate\": 1048576}]}}", NULL,
                    "io.weight=1;io.weight=8:0 10000;io.max=8:0 rbps=1048576");
         CHECK_PLAN(2, "{\"hugepageLimits\": [{\"pageSize\": \"2MB\", \"limit\": 4194304}]}", NULL,
-                   "hugetlb.2MB.max=4194304");
+                   "hugetlb.2MB.rsvd.max=4194304;hugetlb.2MB.max=4194304");
         CHECK_PLAN(2, "{\"rdma\": {\"mlx5_1\": {\"hcaHandles\": 3}}}", NULL,
                    "rdma.max=mlx5_1 hca_handle=3 hca_object=max");
         CHECK_PLAN(2, "{\"pids\": {\"limit\": 5}, \"unified\": {\"pids.max\": \"7\"}}", NULL,
@@ -206,7 +205,7 @@ TEST(v1_files)
         CHECK_PLAN(1, "{\"pids\": {\"limit\": -1}, \"blockIO\": {\"weight\": 300}}", NULL,
                    "pids.max=max;blkio.weight=300");
         CHECK_PLAN(1, "{\"hugepageLimits\": [{\"pageSize\": \"2MB\", \"limit\": 0}]}", NULL,
-                   "hugetlb.2MB.limit_in_bytes=0");
+                   "hugetlb.2MB.rsvd.limit_in_bytes=0;hugetlb.2MB.limit_in_bytes=0");
         CHECK_PLAN(1, "{\"network\": {\"classID\": 1048577, \"priorities\": [{\"name\": "
                       "\"eth0\", \"priority\": 5}]}}", NULL,
                    "net_cls.classid=1048577;net_prio.ifpriomap=eth0 5");
@@ -324,32 +323,29 @@ TEST(v2_writer_refuses_a_missing_controller_and_writes_nothing)
         fs_remove_tree(dir, NULL);
 }
 
-TEST(device_rules_config_then_linux_devices_then_defaults)
+TEST(device_rules_config_then_defaults)
 {
         json_t *res = json_loads("{\"devices\": [{\"allow\": false, \"access\": \"rwm\"}, "
                                  "{\"allow\": true, \"type\": \"c\", \"major\": 1, \"minor\": 11, "
                                  "\"access\": \"wr\"}]}", 0, NULL);
-        struct oci_device dev = {.path = "/dev/fuse", .type = 'c', .major = 10, .minor = 229};
         struct cgroup_device_rule *rules = NULL;
         struct error *err = NULL;
-        int n = cgroup_device_rules_build(res, &dev, 1, &rules, &err);
-        REQUIRE(n == 3 + 11);
+        int n = cgroup_device_rules_build(res, &rules, &err);
+        REQUIRE(n == 2 + 11);
         char *t;
         CHECK_STR_EQ(t = cgroup_device_rule_text(&rules[0]), "a *:* rwm");
         free(t);
         CHECK(!rules[0].allow);
         CHECK_STR_EQ(t = cgroup_device_rule_text(&rules[1]), "c 1:11 rw");
         free(t);
-        CHECK_STR_EQ(t = cgroup_device_rule_text(&rules[2]), "c 10:229 rwm");
-        free(t);
-        CHECK_STR_EQ(t = cgroup_device_rule_text(&rules[3]), "c *:* m");
+        CHECK_STR_EQ(t = cgroup_device_rule_text(&rules[2]), "c *:* m");
         free(t);
         CHECK_STR_EQ(t = cgroup_device_rule_text(&rules[n - 1]), "c 10:200 rwm");
         free(t);
         free(rules);
         json_decref(res);
         res = json_loads("{\"devices\": [{\"allow\": true, \"access\": \"rwx\"}]}", 0, NULL);
-        CHECK(cgroup_device_rules_build(res, NULL, 0, &rules, &err) < 0);
+        CHECK(cgroup_device_rules_build(res, &rules, &err) < 0);
         CHECK_STR_EQ(err ? err->msg : NULL,
                      "linux.resources.devices[0].access: \"rwx\" is not made of r, w and m");
         error_free(&err);
