@@ -5,6 +5,7 @@
 
 #include "alloc.h"
 #include "error.h"
+#include "log.h"
 
 /* seccomp_api_get() levels (seccomp_api_get(3)): what libseccomp found the kernel to
  * support. */
@@ -89,7 +90,15 @@ scmp_filter_ctx seccomp_filter_build(const struct seccomp_profile *profile, stru
                 return error_set(err, -r, "linux.seccomp: clear the no_new_privs attribute"), NULL;
         for (size_t i = 0; i < profile->n_arches; i++) {
                 r = seccomp_arch_add(filter, profile->arches[i]);
-                /* The native arch is in the filter from the start. */
+                /* The native arch is in the filter from the start. An arch of the other
+                 * endianness cannot share a filter with it (EDOM), nor can this kernel run
+                 * its binaries, so leaving it out changes nothing. */
+                if (r == -EDOM) {
+                        log_debug("linux.seccomp.architectures: %s left out: the other "
+                                  "endianness",
+                                  seccomp_arch_name_of(profile->arches[i]));
+                        continue;
+                }
                 if (r < 0 && r != -EEXIST)
                         return error_set(err, -r, "linux.seccomp.architectures: add %s",
                                          seccomp_arch_name_of(profile->arches[i])),

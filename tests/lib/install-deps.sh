@@ -6,7 +6,7 @@ set -euo pipefail
 packages=(
 	meson ninja-build gcc pkg-config
 	libjansson-dev libcap-dev libseccomp-dev
-	busybox-static bats jq runc crun file iproute2 python3
+	busybox-static bats jq runc crun file iproute2 python3 python3-jsonschema
 	# real clients driving the runtime (tests/e2e/podman.bats, containerd.bats)
 	podman containernetworking-plugins containerd curl
 )
