@@ -3,6 +3,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
+#include <stdio.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
@@ -45,6 +47,19 @@ static bool dev_is_bind_mount(const struct oci_config *c)
         return false;
 }
 
+static int bind_host_node(int dirfd, const char *name, const char *path, struct error **err)
+{
+        _cleanup_close_ int fd = openat(dirfd, name, O_CREAT | O_WRONLY | O_CLOEXEC | O_NOFOLLOW,
+                                        0600);
+        if (fd < 0)
+                return error_set(err, errno, "create %s to bind the host's device on", path);
+        char target[64];
+        snprintf(target, sizeof(target), "/proc/self/fd/%d", fd);
+        if (mount(path, target, NULL, MS_BIND, NULL) < 0)
+                return error_set(err, errno, "bind the host's %s", path);
+        return 0;
+}
+
 static int make_node(int rootfd, const char *path, mode_t mode, dev_t dev, bool has_uid,
                      uid_t uid, bool has_gid, gid_t gid, struct error **err)
 {
@@ -58,8 +73,13 @@ static int make_node(int rootfd, const char *path, mode_t mode, dev_t dev, bool 
         /* A node that exists already (an image's /dev, a bind mount) is replaced, as runc. */
         if (unlinkat(dirfd, name, 0) < 0 && errno != ENOENT && errno != EISDIR)
                 return error_set(err, errno, "remove %s", path);
-        if (mknodat(dirfd, name, mode, dev) < 0)
-                return error_set(err, errno, "mknod %s", path);
+        if (mknodat(dirfd, name, mode, dev) < 0) {
+                /* In a user namespace mknod is refused: bind the host's node instead, as
+                 * runc does. */
+                if (errno != EPERM || S_ISFIFO(mode))
+                        return error_set(err, errno, "mknod %s", path);
+                return bind_host_node(dirfd, name, path, err);
+        }
         if ((has_uid || has_gid) &&
             fchownat(dirfd, name, has_uid ? uid : (uid_t)-1, has_gid ? gid : (gid_t)-1,
                      AT_SYMLINK_NOFOLLOW) < 0)

@@ -55,12 +55,22 @@ static int setup_time_namespace(struct init_context *ctx, struct error **err)
         return 0;
 }
 
+/* In a user namespace we start as the overflow uid until we take its root, which the id
+ * maps must map (runc's rule too). */
+static int become_namespace_root(struct error **err)
+{
+        if (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0)
+                return error_set(err, errno, "become root of the user namespace (is 0 mapped?)");
+        return 0;
+}
+
 /* Namespaces given by path are joined here; pid (in the parent) and user come elsewhere.
  * The mount namespace goes last so the other paths are looked up on the host. */
 static int join_namespaces(struct init_context *ctx, struct error **err)
 {
-        static const enum oci_namespace_type order[] = {OCI_NS_IPC, OCI_NS_UTS, OCI_NS_NETWORK,
-                                                        OCI_NS_CGROUP, OCI_NS_TIME, OCI_NS_MOUNT};
+        static const enum oci_namespace_type order[] = {OCI_NS_USER, OCI_NS_IPC, OCI_NS_UTS,
+                                                        OCI_NS_NETWORK, OCI_NS_CGROUP, OCI_NS_TIME,
+                                                        OCI_NS_MOUNT};
         for (size_t i = 0; i < ARRAY_SIZE(order); i++) {
                 const struct oci_namespace *ns = oci_config_namespace(ctx->config, order[i]);
                 if (ns == NULL || ns->path == NULL)
@@ -72,6 +82,8 @@ static int join_namespaces(struct init_context *ctx, struct error **err)
                 if (setns(fd, namespace_flags[order[i]]) < 0)
                         return error_set(err, errno, "join %s namespace %s",
                                          oci_namespace_type_name(order[i]), ns->path);
+                if (order[i] == OCI_NS_USER && become_namespace_root(err) < 0)
+                        return -1;
         }
         /* Unshared only now, after the parent put us in our cgroup, so that the cgroup
          * namespace is rooted at the container's cgroup. */
@@ -182,7 +194,11 @@ static int setup_container(struct init_context *ctx, struct error **err)
         const struct oci_process *p = c->process;
         /* The parent puts us in our cgroup meanwhile; we must be there before a cgroup
          * namespace is made (it is rooted where we are) and before any hook or exec. */
-        if (ctx->new_ns[OCI_NS_CGROUP] && init_wait_placed(ctx, err) < 0)
+        bool userns = oci_config_namespace(c, OCI_NS_USER) != NULL;
+        /* A new user namespace is of no use until the parent has written its id maps. */
+        if ((ctx->new_ns[OCI_NS_CGROUP] || userns) && init_wait_placed(ctx, err) < 0)
+                return -1;
+        if (ctx->new_ns[OCI_NS_USER] && become_namespace_root(err) < 0)
                 return -1;
         if (join_namespaces(ctx, err) < 0)
                 return -1;

@@ -73,6 +73,25 @@ static int bind_mount(int rootfd, const char *source, const char *dest,
         return apply_propagation(rootfd, dest, o->propagation, err);
 }
 
+static int bind_host_cgroup(int rootfd, const char *target, const char *dest,
+                            const struct mount_options *o, struct error **err)
+{
+        if (mount("/sys/fs/cgroup", target, NULL, MS_BIND | MS_REC, NULL) < 0)
+                return error_set(err, errno, "bind the host's /sys/fs/cgroup on %s", dest);
+        unsigned long flags = o->flags & (MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC);
+        if (flags == 0)
+                return 0;
+        /* Reopen: the fd behind target still points under the new mount. */
+        _cleanup_close_ int fd = open_target(rootfd, dest, false, err);
+        if (fd < 0)
+                return -1;
+        char path[FD_PATH_MAX];
+        fd_path(path, fd);
+        if (mount(NULL, path, NULL, MS_BIND | MS_REMOUNT | flags, NULL) < 0)
+                return error_set(err, errno, "remount %s with its options", dest);
+        return 0;
+}
+
 /* A fresh cgroup view: cgroup2 on v2; on v1 a tmpfs holding one mount per hierarchy.
  * With a cgroup namespace the kernel shows the container's own cgroup as the root. */
 static int cgroup_mount(struct init_context *ctx, int rootfd, const struct oci_mount *m,
@@ -87,10 +106,16 @@ static int cgroup_mount(struct init_context *ctx, int rootfd, const struct oci_m
         char path[FD_PATH_MAX];
         fd_path(path, fd);
         unsigned long flags = o->flags & ~MS_RDONLY;
-        if (ctx->cgroup == NULL || ctx->cgroup->version == 2) {
-                if (mount("cgroup2", path, "cgroup2", o->flags, NULL) < 0)
-                        return error_set(err, errno, "mount cgroup2 on %s", m->destination);
-                return 0;
+        /* Without a cgroup of its own (rootless), or where the kernel refuses a fresh
+         * cgroup mount (a user namespace without a cgroup namespace): the host's tree. */
+        if (ctx->cgroup == NULL)
+                return bind_host_cgroup(rootfd, path, m->destination, o, err);
+        if (ctx->cgroup->version == 2) {
+                if (mount("cgroup2", path, "cgroup2", o->flags, NULL) == 0)
+                        return 0;
+                if (errno == EPERM)
+                        return bind_host_cgroup(rootfd, path, m->destination, o, err);
+                return error_set(err, errno, "mount cgroup2 on %s", m->destination);
         }
         /* As runc: a writable tmpfs holding one mount per v1 hierarchy, each with the
          * mount's flags (read-only in the default config). The hybrid layout's cgroup2 is
@@ -115,9 +140,13 @@ static int cgroup_mount(struct init_context *ctx, int rootfd, const struct oci_m
                 char subpath[FD_PATH_MAX];
                 fd_path(subpath, subfd);
                 if (ctx->new_ns[OCI_NS_CGROUP]) {
-                        if (mount("cgroup", subpath, "cgroup", o->flags, list[i].options) < 0)
+                        if (mount("cgroup", subpath, "cgroup", o->flags, list[i].options) == 0)
+                                continue;
+                        /* v1 hierarchies cannot be mounted from a user namespace. */
+                        if (errno != EPERM) {
                                 ret = error_set(err, errno, "mount cgroup %s on %s", name, sub);
-                        continue;
+                                continue;
+                        }
                 }
                 /* Without a cgroup namespace: the container's own directory, bound. */
                 if (mount(ctx->cgroup->dirs[i], subpath, NULL, MS_BIND | MS_REC, NULL) < 0) {

@@ -109,6 +109,13 @@ static int drop_bounding(struct init_context *ctx, const struct oci_capabilities
         return 0;
 }
 
+/* A user namespace made by an unprivileged runtime denies setgroups(2) for good. */
+static bool setgroups_allowed(void)
+{
+        _cleanup_free_ char *state = fs_read_file("/proc/self/setgroups", NULL, NULL);
+        return state == NULL || strncmp(state, "deny", 4) != 0;
+}
+
 int process_setup_identity(struct init_context *ctx, struct error **err)
 {
         const struct oci_process *p = ctx->config->process;
@@ -116,8 +123,13 @@ int process_setup_identity(struct init_context *ctx, struct error **err)
                 return -1;
         if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0)
                 return error_set(err, errno, "prctl(PR_SET_KEEPCAPS)");
-        if (setgroups(p->user.n_additional_gids, p->user.additional_gids) < 0)
-                return error_set(err, errno, "setgroups");
+        if (setgroups_allowed()) {
+                if (setgroups(p->user.n_additional_gids, p->user.additional_gids) < 0)
+                        return error_set(err, errno, "setgroups");
+        } else if (p->user.n_additional_gids) {
+                return error_set(err, EPERM, "process.user.additionalGids: setgroups is denied "
+                                             "in this (rootless) user namespace");
+        }
         if (setresgid(p->user.gid, p->user.gid, p->user.gid) < 0)
                 return error_set(err, errno, "setgid %u", (unsigned)p->user.gid);
         if (setresuid(p->user.uid, p->user.uid, p->user.uid) < 0)

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "config.h"
 #include "alloc.h"
@@ -96,6 +97,21 @@ int cli_bad_flag(const char *command, char **argv)
         return cli_usage_error(command, "unknown or incomplete flag %s", flag);
 }
 
+/* /run/berth-runtime for root; an unprivileged user gets a directory of its own, as runc
+ * does ($XDG_RUNTIME_DIR/berth-runtime). */
+static const char *default_root(void)
+{
+        if (geteuid() == 0)
+                return "/run/berth-runtime";
+        static char path[4096];
+        const char *xdg = getenv("XDG_RUNTIME_DIR");
+        if (xdg && *xdg)
+                snprintf(path, sizeof(path), "%s/berth-runtime", xdg);
+        else
+                snprintf(path, sizeof(path), "/tmp/berth-runtime-%u", (unsigned)geteuid());
+        return path;
+}
+
 int main(int argc, char **argv)
 {
         enum { OPT_ROOT = 256, OPT_LOG, OPT_LOG_FORMAT, OPT_DEBUG, OPT_SYSTEMD, OPT_CRIU,
@@ -113,7 +129,7 @@ int main(int argc, char **argv)
                 {0},
         };
         log_set_program("berth-runtime");
-        struct runtime_options rt = {.root = "/run/berth-runtime"};
+        struct runtime_options rt = {.root = default_root()};
         const char *log_path = NULL;
         enum log_format format = LOG_FORMAT_TEXT;
         bool debug = false;
