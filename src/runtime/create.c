@@ -307,15 +307,11 @@ static int spawn_init(struct create_job *job, struct init_context *ctx, struct e
                         }
                 }
         }
-        /* On v2 the init is born in its cgroup (CLONE_INTO_CGROUP). On v1 we make the
-         * cgroups while the init already sets up its mounts, and it waits for SYNC_GO
-         * before anything that needs them. */
+        /* On v2 the init is born in its cgroup (CLONE_INTO_CGROUP). Limits (and on v1 the
+         * cgroups themselves) are made while the init already sets up its mounts; it waits
+         * for SYNC_GO before anything that needs them, and always before exec. */
         if (job->cgroup && job->cgroup->version == 2) {
-                if (cgroup_create(job->cgroup, err) < 0 ||
-                    cgroup_apply_resources(job->cgroup, job->config->linux_config.resources,
-                                           err) < 0 ||
-                    cgroup_apply_devices(job->cgroup, job->config->linux_config.resources,
-                                         err) < 0) {
+                if (cgroup_create(job->cgroup, err) < 0) {
                         close(pair[1]);
                         return -1;
                 }
@@ -338,12 +334,16 @@ static int spawn_init(struct create_job *job, struct init_context *ctx, struct e
         job->pid = pid;
         if (userns_write_id_maps(job->pid, job->config, err) < 0)
                 return -1;
-        if (cgroup_fd < 0 && job->cgroup &&
-            (cgroup_create(job->cgroup, err) < 0 ||
-             cgroup_apply_resources(job->cgroup, job->config->linux_config.resources, err) < 0 ||
-             cgroup_apply_devices(job->cgroup, job->config->linux_config.resources, err) < 0 ||
-             cgroup_enter(job->cgroup, pid, err) < 0))
-                return -1;
+        if (job->cgroup) {
+                json_t *resources = job->config->linux_config.resources;
+                if (cgroup_fd < 0 && cgroup_create(job->cgroup, err) < 0)
+                        return -1;
+                if (cgroup_apply_resources(job->cgroup, resources, err) < 0 ||
+                    cgroup_apply_devices(job->cgroup, resources, err) < 0)
+                        return -1;
+                if (cgroup_fd < 0 && cgroup_enter(job->cgroup, pid, err) < 0)
+                        return -1;
+        }
         /* If the init failed meanwhile, this send fails and await_ready() reads why. */
         sync_send(job->sync_fd, SYNC_GO, NULL);
         return 0;

@@ -262,6 +262,11 @@ int init_prepare_process(struct init_context *ctx, char **exe, struct error **er
                 return -1;
         if (chdir(p->cwd) < 0)
                 return error_set(err, errno, "chdir to process.cwd %s", p->cwd);
+        /* A cwd reached through a leaked fd (/proc/self/fd/N) would lie outside the root:
+         * the kernel then reports it unreachable (CVE-2024-21626). */
+        char cwd[4096];
+        if (getcwd(cwd, sizeof(cwd)) == NULL || cwd[0] != '/')
+                return error_set(err, 0, "process.cwd %s is outside the container", p->cwd);
         if (nnp && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
                 return error_set(err, errno, "prctl(PR_SET_NO_NEW_PRIVS)");
         if (nnp && seccomp_setup(ctx, err) < 0)

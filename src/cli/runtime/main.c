@@ -9,6 +9,7 @@
 
 #include "config.h"
 #include "alloc.h"
+#include "cloned_binary.h"
 #include "commands.h"
 #include "container.h"
 #include "error.h"
@@ -169,6 +170,11 @@ int main(int argc, char **argv)
         }
         int first = optind;
         const char *name = argv[first];
+        /* Only these put the runtime's code inside a container (CVE-2019-5736). */
+        if (strcmp(name, "create") == 0 || strcmp(name, "run") == 0 || strcmp(name, "exec") == 0) {
+                if (cloned_binary_ensure(argv, &err) < 0)
+                        return cli_fail(&err);
+        }
         for (size_t i = 0; i < ARRAY_SIZE(commands); i++) {
                 if (strcmp(name, commands[i].name) != 0)
                         continue;
