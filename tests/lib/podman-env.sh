@@ -22,13 +22,15 @@
 # default_ulimits stay below the hard nofile limit of this machine (no CAP_SYS_RESOURCE).
 
 PODMAN_IMAGE=localhost/berth-busybox:latest
-PODMAN_NETWORK=berth-e2e
 
 podman_env_up() {
 	PODMAN_DIR=$1
 	PODMAN_NETNS=berth-e2e-podman-$$
 	PODMAN_CGROUP_PARENT=berth-e2e-podman-$$
-	export PODMAN_DIR PODMAN_NETNS PODMAN_CGROUP_PARENT
+	# Unique: host-local IPAM keeps its leases in /var/lib/cni/networks/NAME on the host.
+	PODMAN_NETWORK=berth-e2e-$$
+	# RUNTIME too: pm also runs in child shells (bash -c, pty-run.py).
+	export PODMAN_DIR PODMAN_NETNS PODMAN_CGROUP_PARENT PODMAN_NETWORK RUNTIME
 	mkdir -p "$PODMAN_DIR"/{root,runroot,tmp,cni}
 
 	# What exists before, to know what to remove afterwards.
@@ -103,8 +105,8 @@ pm_processes() {
 		p=${f#/proc/}
 		p=${p%/cmdline}
 		[ "$p" = "$BASHPID" ] && continue
-		if tr '\0' ' ' <"$f" 2>/dev/null | grep -qF -- "$PODMAN_DIR/"; then
-			echo "$p:$(tr '\0' ' ' <"$f" 2>/dev/null)"
+		if { tr '\0' ' ' <"$f"; } 2>/dev/null | grep -qF -- "$PODMAN_DIR/"; then
+			echo "$p:$({ tr '\0' ' ' <"$f"; } 2>/dev/null)"
 		fi
 	done
 }
