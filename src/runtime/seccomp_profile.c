@@ -171,8 +171,11 @@ static int parse_arches(json_t *json, struct seccomp_profile *out, struct error 
 {
         char **names = NULL;
         size_t n = 0;
-        if (json_field_string_array(json, PROFILE_PATH, "architectures", &names, &n, err) < 0)
+        /* The list is allocated even when the member has the wrong type. */
+        if (json_field_string_array(json, PROFILE_PATH, "architectures", &names, &n, err) < 0) {
+                json_field_free_strings(names);
                 return -1;
+        }
         out->arches = xcalloc(n ? n : 1, sizeof(*out->arches));
         out->skipped_arches = xcalloc(n + 1, sizeof(char *));
         int ret = 0;
@@ -201,8 +204,11 @@ static int parse_flags(json_t *json, struct seccomp_profile *out, struct error *
 {
         char **names = NULL;
         size_t n = 0;
-        if (json_field_string_array(json, PROFILE_PATH, "flags", &names, &n, err) < 0)
+        /* The list is allocated even when the member has the wrong type. */
+        if (json_field_string_array(json, PROFILE_PATH, "flags", &names, &n, err) < 0) {
+                json_field_free_strings(names);
                 return -1;
+        }
         int ret = 0;
         for (size_t i = 0; i < n && ret == 0; i++) {
                 size_t f = 0;
@@ -289,7 +295,7 @@ static int parse_syscall(json_t *syscall, const char *path, struct seccomp_profi
         bool each_alone = false;
         int ret = -1;
         if (json_field_string_array(syscall, path, "names", &names, &n_names, err) < 0)
-                return -1;
+                goto out;
         if (n_names == 0) {
                 json_field_error(err, path, "names", "must name at least one syscall");
                 goto out;
