@@ -57,12 +57,8 @@ static json_t *mount_options(void)
 static json_t *namespaces(void)
 {
         json_t *list = json_array();
-        for (int type = 0; type < OCI_NS_COUNT; type++) {
-                /* create refuses user namespaces until they are implemented. */
-                if (type == OCI_NS_USER)
-                        continue;
+        for (int type = 0; type < OCI_NS_COUNT; type++)
                 json_array_append_new(list, json_string(oci_namespace_type_name(type)));
-        }
         return list;
 }
 
