@@ -9,9 +9,9 @@
 
 /* seccomp_api_get() levels (seccomp_api_get(3)): what libseccomp found the kernel to
  * support. */
-#define API_TSYNC 2
-#define API_LOG 3
-#define API_SPEC_ALLOW 4
+#define API_TSYNC              2
+#define API_LOG                3
+#define API_SPEC_ALLOW         4
 #define API_WAIT_KILLABLE_RECV 7
 
 static const struct {
@@ -47,8 +47,9 @@ static int set_flags(scmp_filter_ctx filter, unsigned flags, struct error **err)
                         return error_set(err, 0,
                                          "linux.seccomp.flags: %s is not supported by this "
                                          "kernel or libseccomp %u.%u.%u",
-                                         seccomp_flag_name_of(flag_attrs[i].bit), seccomp_version()->major,
-                                         seccomp_version()->minor, seccomp_version()->micro);
+                                         seccomp_flag_name_of(flag_attrs[i].bit),
+                                         seccomp_version()->major, seccomp_version()->minor,
+                                         seccomp_version()->micro);
                 int r = seccomp_attr_set(filter, (enum scmp_filter_attr)flag_attrs[i].attr, 1);
                 if (r < 0)
                         return error_set(err, -r, "linux.seccomp.flags: set %s",
@@ -64,13 +65,11 @@ static int add_rule(scmp_filter_ctx filter, const struct seccomp_rule *rule, str
                 r = seccomp_rule_add_array(filter, rule->action, rule->syscall,
                                            (unsigned)rule->n_args, rule->args);
                 if (r < 0)
-                        return error_set(err, -r, "linux.seccomp: add the rule for %s",
-                                         rule->name);
+                        return error_set(err, -r, "linux.seccomp: add the rule for %s", rule->name);
                 return 0;
         }
         for (size_t i = 0; i < rule->n_args; i++) {
-                r = seccomp_rule_add_array(filter, rule->action, rule->syscall, 1,
-                                           &rule->args[i]);
+                r = seccomp_rule_add_array(filter, rule->action, rule->syscall, 1, &rule->args[i]);
                 if (r < 0)
                         return error_set(err, -r, "linux.seccomp: add the rule for %s (args[%zu])",
                                          rule->name, i);

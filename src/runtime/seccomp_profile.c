@@ -37,9 +37,12 @@ static const struct {
         const char *name;
         enum scmp_compare op;
 } operators[] = {
-    {"SCMP_CMP_NE", SCMP_CMP_NE}, {"SCMP_CMP_LT", SCMP_CMP_LT},
-    {"SCMP_CMP_LE", SCMP_CMP_LE}, {"SCMP_CMP_EQ", SCMP_CMP_EQ},
-    {"SCMP_CMP_GE", SCMP_CMP_GE}, {"SCMP_CMP_GT", SCMP_CMP_GT},
+    {"SCMP_CMP_NE", SCMP_CMP_NE},
+    {"SCMP_CMP_LT", SCMP_CMP_LT},
+    {"SCMP_CMP_LE", SCMP_CMP_LE},
+    {"SCMP_CMP_EQ", SCMP_CMP_EQ},
+    {"SCMP_CMP_GE", SCMP_CMP_GE},
+    {"SCMP_CMP_GT", SCMP_CMP_GT},
     {"SCMP_CMP_MASKED_EQ", SCMP_CMP_MASKED_EQ},
 };
 
@@ -84,7 +87,10 @@ static const struct {
  * naming one of these still loads here: a host that runs this build cannot run such
  * binaries, so leaving the arch out changes nothing. A name nobody knows is an error. */
 static const char *const spec_arch_names[] = {
-    "SCMP_ARCH_LOONGARCH64", "SCMP_ARCH_M68K", "SCMP_ARCH_SH", "SCMP_ARCH_SHEB",
+    "SCMP_ARCH_LOONGARCH64",
+    "SCMP_ARCH_M68K",
+    "SCMP_ARCH_SH",
+    "SCMP_ARCH_SHEB",
 };
 
 static const struct {
@@ -244,7 +250,8 @@ static int parse_arg(json_t *arg, const char *path, struct scmp_arg_cmp *out, st
                 return json_field_error(err, path, "op", "unknown operator %s", op);
         /* For SCMP_CMP_MASKED_EQ value is the mask and valueTwo the datum, libseccomp's
          * order, which the spec follows. */
-        *out = (struct scmp_arg_cmp){.arg = (unsigned)index, .op = operators[i].op,
+        *out = (struct scmp_arg_cmp){.arg = (unsigned)index,
+                                     .op = operators[i].op,
                                      .datum_a = (scmp_datum_t)value,
                                      .datum_b = (scmp_datum_t)value_two};
         return 0;
@@ -276,8 +283,8 @@ static int parse_args(json_t *syscall, const char *path, struct scmp_arg_cmp **o
 
 static void add_unknown(struct seccomp_profile *out, const char *name)
 {
-        out->unknown_syscalls = xrealloc(out->unknown_syscalls,
-                                         (out->n_unknown_syscalls + 1) * sizeof(char *));
+        out->unknown_syscalls =
+            xrealloc(out->unknown_syscalls, (out->n_unknown_syscalls + 1) * sizeof(char *));
         out->unknown_syscalls[out->n_unknown_syscalls++] = xstrdup(name);
 }
 
@@ -326,11 +333,11 @@ static int parse_syscall(json_t *syscall, const char *path, struct seccomp_profi
                 }
                 struct seccomp_rule *rule = &out->rules[out->n_rules++];
                 *rule = (struct seccomp_rule){
-                        .name = xstrdup(names[i]),
-                        .syscall = nr,
-                        .action = action,
-                        .n_args = n_args,
-                        .args_each_alone = each_alone,
+                    .name = xstrdup(names[i]),
+                    .syscall = nr,
+                    .action = action,
+                    .n_args = n_args,
+                    .args_each_alone = each_alone,
                 };
                 if (n_args) {
                         rule->args = xcalloc(n_args, sizeof(*args));
@@ -345,8 +352,8 @@ out:
 
 static int parse_listener(json_t *json, struct seccomp_profile *out, struct error **err)
 {
-        if (json_field_string(json, PROFILE_PATH, "listenerPath", false, &out->listener_path,
-                              err) < 0 ||
+        if (json_field_string(json, PROFILE_PATH, "listenerPath", false, &out->listener_path, err) <
+                0 ||
             json_field_string(json, PROFILE_PATH, "listenerMetadata", false,
                               &out->listener_metadata, err) < 0)
                 return -1;

@@ -30,8 +30,8 @@ enum seccomp_flag {
 };
 
 struct seccomp_rule {
-        char *name;   /* the syscall as the config spells it */
-        int syscall;  /* its number for the native arch (libseccomp's, maybe a pseudo number) */
+        char *name;  /* the syscall as the config spells it */
+        int syscall; /* its number for the native arch (libseccomp's, maybe a pseudo number) */
         uint32_t action;
         struct scmp_arg_cmp *args;
         size_t n_args;

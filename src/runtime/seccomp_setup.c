@@ -44,8 +44,7 @@ int seccomp_check(const struct oci_config *config, struct error **err)
 }
 
 /* Sends the notify fd to the runtime and waits until it reached the listener. */
-static int hand_over_notify_fd(struct init_context *ctx, scmp_filter_ctx filter,
-                               struct error **err)
+static int hand_over_notify_fd(struct init_context *ctx, scmp_filter_ctx filter, struct error **err)
 {
         int fd = seccomp_notify_fd(filter);
         if (fd < 0)

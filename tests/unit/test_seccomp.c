@@ -75,10 +75,10 @@ static const struct {
 TEST(actions)
 {
         for (size_t i = 0; i < ARRAY_SIZE(action_cases); i++) {
-                _cleanup_free_ char *text = xasprintf(
-                        "{\"defaultAction\": \"SCMP_ACT_ERRNO\", \"defaultErrnoRet\": 38,"
-                        " \"syscalls\": [{\"names\": [\"mkdir\"], %s}]}",
-                        action_cases[i].json);
+                _cleanup_free_ char *text =
+                    xasprintf("{\"defaultAction\": \"SCMP_ACT_ERRNO\", \"defaultErrnoRet\": 38,"
+                              " \"syscalls\": [{\"names\": [\"mkdir\"], %s}]}",
+                              action_cases[i].json);
                 struct seccomp_profile p;
                 _cleanup_free_ char *msg = NULL;
                 int r = parse(text, &p, &msg);
@@ -96,10 +96,11 @@ TEST(notify_with_listener)
 {
         struct seccomp_profile p;
         _cleanup_free_ char *msg = NULL;
-        REQUIRE(parse("{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"listenerPath\": \"/run/agent.sock\","
-                      " \"listenerMetadata\": \"hello\","
-                      " \"syscalls\": [{\"names\": [\"mkdir\"], \"action\": \"SCMP_ACT_NOTIFY\"}]}",
-                      &p, &msg) == 0);
+        REQUIRE(
+            parse("{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"listenerPath\": \"/run/agent.sock\","
+                  " \"listenerMetadata\": \"hello\","
+                  " \"syscalls\": [{\"names\": [\"mkdir\"], \"action\": \"SCMP_ACT_NOTIFY\"}]}",
+                  &p, &msg) == 0);
         CHECK(p.uses_notify);
         CHECK_STR_EQ(p.listener_path, "/run/agent.sock");
         CHECK_STR_EQ(p.listener_metadata, "hello");
@@ -112,11 +113,12 @@ TEST(architectures_and_flags)
 {
         struct seccomp_profile p;
         _cleanup_free_ char *msg = NULL;
-        REQUIRE(parse("{\"defaultAction\": \"SCMP_ACT_ALLOW\","
-                      " \"architectures\": [\"SCMP_ARCH_X86_64\", \"SCMP_ARCH_X86\", \"SCMP_ARCH_X32\","
-                      " \"SCMP_ARCH_AARCH64\"],"
-                      " \"flags\": [\"SECCOMP_FILTER_FLAG_LOG\", \"SECCOMP_FILTER_FLAG_SPEC_ALLOW\"]}",
-                      &p, &msg) == 0);
+        REQUIRE(
+            parse("{\"defaultAction\": \"SCMP_ACT_ALLOW\","
+                  " \"architectures\": [\"SCMP_ARCH_X86_64\", \"SCMP_ARCH_X86\", \"SCMP_ARCH_X32\","
+                  " \"SCMP_ARCH_AARCH64\"],"
+                  " \"flags\": [\"SECCOMP_FILTER_FLAG_LOG\", \"SECCOMP_FILTER_FLAG_SPEC_ALLOW\"]}",
+                  &p, &msg) == 0);
         REQUIRE(p.n_arches == 4);
         CHECK_INT_EQ(p.arches[0], SCMP_ARCH_X86_64);
         CHECK_INT_EQ(p.arches[1], SCMP_ARCH_X86);
@@ -165,11 +167,12 @@ TEST(rules_with_the_default_action_are_dropped)
 {
         struct seccomp_profile p;
         _cleanup_free_ char *msg = NULL;
-        REQUIRE(parse("{\"defaultAction\": \"SCMP_ACT_ERRNO\", \"syscalls\": ["
-                      " {\"names\": [\"read\", \"write\"], \"action\": \"SCMP_ACT_ALLOW\"},"
-                      " {\"names\": [\"mkdir\"], \"action\": \"SCMP_ACT_ERRNO\"},"
-                      " {\"names\": [\"rmdir\"], \"action\": \"SCMP_ACT_ERRNO\", \"errnoRet\": 5}]}",
-                      &p, &msg) == 0);
+        REQUIRE(
+            parse("{\"defaultAction\": \"SCMP_ACT_ERRNO\", \"syscalls\": ["
+                  " {\"names\": [\"read\", \"write\"], \"action\": \"SCMP_ACT_ALLOW\"},"
+                  " {\"names\": [\"mkdir\"], \"action\": \"SCMP_ACT_ERRNO\"},"
+                  " {\"names\": [\"rmdir\"], \"action\": \"SCMP_ACT_ERRNO\", \"errnoRet\": 5}]}",
+                  &p, &msg) == 0);
         CHECK_INT_EQ(p.n_rules, 3);
         CHECK(find_rule(&p, "read") != NULL);
         CHECK(find_rule(&p, "write") != NULL);
@@ -183,12 +186,14 @@ TEST(args_on_different_indexes_are_one_rule)
 {
         struct seccomp_profile p;
         _cleanup_free_ char *msg = NULL;
-        REQUIRE(parse("{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"syscalls\": [{\"names\": [\"kill\"],"
-                      " \"action\": \"SCMP_ACT_ERRNO\", \"args\": ["
-                      "  {\"index\": 0, \"value\": 1, \"op\": \"SCMP_CMP_EQ\"},"
-                      "  {\"index\": 1, \"value\": 9, \"op\": \"SCMP_CMP_NE\"},"
-                      "  {\"index\": 2, \"value\": 255, \"valueTwo\": 16, \"op\": \"SCMP_CMP_MASKED_EQ\"}]}]}",
-                      &p, &msg) == 0);
+        REQUIRE(
+            parse("{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"syscalls\": [{\"names\": [\"kill\"],"
+                  " \"action\": \"SCMP_ACT_ERRNO\", \"args\": ["
+                  "  {\"index\": 0, \"value\": 1, \"op\": \"SCMP_CMP_EQ\"},"
+                  "  {\"index\": 1, \"value\": 9, \"op\": \"SCMP_CMP_NE\"},"
+                  "  {\"index\": 2, \"value\": 255, \"valueTwo\": 16, \"op\": "
+                  "\"SCMP_CMP_MASKED_EQ\"}]}]}",
+                  &p, &msg) == 0);
         REQUIRE(p.n_rules == 1);
         const struct seccomp_rule *r = &p.rules[0];
         REQUIRE(r->n_args == 3);
@@ -210,7 +215,8 @@ TEST(args_on_the_same_index_are_separate_rules)
 {
         struct seccomp_profile p;
         _cleanup_free_ char *msg = NULL;
-        REQUIRE(parse("{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"syscalls\": [{\"names\": [\"personality\"],"
+        REQUIRE(parse("{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"syscalls\": [{\"names\": "
+                      "[\"personality\"],"
                       " \"action\": \"SCMP_ACT_ERRNO\", \"args\": ["
                       "  {\"index\": 0, \"value\": 8, \"op\": \"SCMP_CMP_EQ\"},"
                       "  {\"index\": 0, \"value\": 131072, \"op\": \"SCMP_CMP_EQ\"}]}]}",
@@ -332,14 +338,15 @@ static char *export_pfc(const char *text)
 TEST(filter_holds_the_rules)
 {
         _cleanup_free_ char *pfc = export_pfc(
-                "{\"defaultAction\": \"SCMP_ACT_ALLOW\","
-                " \"architectures\": [\"SCMP_ARCH_X86_64\", \"SCMP_ARCH_X86\"],"
-                " \"syscalls\": ["
-                "  {\"names\": [\"mkdir\", \"mkdirat\"], \"action\": \"SCMP_ACT_ERRNO\", \"errnoRet\": 28},"
-                "  {\"names\": [\"personality\"], \"action\": \"SCMP_ACT_KILL_PROCESS\","
-                "   \"args\": [{\"index\": 0, \"value\": 4294967295, \"op\": \"SCMP_CMP_EQ\"}]},"
-                "  {\"names\": [\"ptrace\"], \"action\": \"SCMP_ACT_LOG\"},"
-                "  {\"names\": [\"not_a_syscall\"], \"action\": \"SCMP_ACT_KILL\"}]}");
+            "{\"defaultAction\": \"SCMP_ACT_ALLOW\","
+            " \"architectures\": [\"SCMP_ARCH_X86_64\", \"SCMP_ARCH_X86\"],"
+            " \"syscalls\": ["
+            "  {\"names\": [\"mkdir\", \"mkdirat\"], \"action\": \"SCMP_ACT_ERRNO\", \"errnoRet\": "
+            "28},"
+            "  {\"names\": [\"personality\"], \"action\": \"SCMP_ACT_KILL_PROCESS\","
+            "   \"args\": [{\"index\": 0, \"value\": 4294967295, \"op\": \"SCMP_CMP_EQ\"}]},"
+            "  {\"names\": [\"ptrace\"], \"action\": \"SCMP_ACT_LOG\"},"
+            "  {\"names\": [\"not_a_syscall\"], \"action\": \"SCMP_ACT_KILL\"}]}");
         REQUIRE(pfc != NULL);
         CHECK(strstr(pfc, "filter for arch x86_64") != NULL);
         CHECK(strstr(pfc, "filter for arch x86 ") != NULL);
@@ -357,10 +364,10 @@ TEST(filter_holds_the_rules)
 
 TEST(filter_with_an_allow_list)
 {
-        _cleanup_free_ char *pfc = export_pfc(
-                "{\"defaultAction\": \"SCMP_ACT_ERRNO\", \"defaultErrnoRet\": 1,"
-                " \"syscalls\": [{\"names\": [\"read\", \"write\", \"exit_group\"],"
-                " \"action\": \"SCMP_ACT_ALLOW\"}]}");
+        _cleanup_free_ char *pfc =
+            export_pfc("{\"defaultAction\": \"SCMP_ACT_ERRNO\", \"defaultErrnoRet\": 1,"
+                       " \"syscalls\": [{\"names\": [\"read\", \"write\", \"exit_group\"],"
+                       " \"action\": \"SCMP_ACT_ALLOW\"}]}");
         REQUIRE(pfc != NULL);
         CHECK(strstr(pfc, "filter for syscall \"read\"") != NULL);
         CHECK(strstr(pfc, "filter for syscall \"exit_group\"") != NULL);
@@ -372,10 +379,10 @@ TEST(filter_ors_args_on_the_same_index)
 {
         /* libseccomp refuses two comparisons of one argument in one rule (EINVAL). */
         _cleanup_free_ char *pfc = export_pfc(
-                "{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"syscalls\": [{\"names\": [\"personality\"],"
-                " \"action\": \"SCMP_ACT_ERRNO\", \"args\": ["
-                "  {\"index\": 0, \"value\": 8, \"op\": \"SCMP_CMP_EQ\"},"
-                "  {\"index\": 0, \"value\": 131072, \"op\": \"SCMP_CMP_EQ\"}]}]}");
+            "{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"syscalls\": [{\"names\": [\"personality\"],"
+            " \"action\": \"SCMP_ACT_ERRNO\", \"args\": ["
+            "  {\"index\": 0, \"value\": 8, \"op\": \"SCMP_CMP_EQ\"},"
+            "  {\"index\": 0, \"value\": 131072, \"op\": \"SCMP_CMP_EQ\"}]}]}");
         REQUIRE(pfc != NULL);
         CHECK(strstr(pfc, "== 8") != NULL);
         CHECK(strstr(pfc, "== 131072") != NULL);
@@ -400,7 +407,8 @@ TEST(flag_support)
                 CHECK(!seccomp_filter_flag_supported(SECCOMP_PROFILE_FLAG_WAIT_KILLABLE_RECV));
         CHECK(!seccomp_filter_flag_supported(0));
         /* TSYNC is as old as seccomp_api_get() level 2. */
-        CHECK(seccomp_filter_flag_supported(SECCOMP_PROFILE_FLAG_TSYNC) == (seccomp_api_get() >= 2));
+        CHECK(seccomp_filter_flag_supported(SECCOMP_PROFILE_FLAG_TSYNC) ==
+              (seccomp_api_get() >= 2));
 }
 
 TEST(known_names)
@@ -429,8 +437,9 @@ TEST(filter_leaves_out_arches_of_the_other_endianness)
                 return;
         }
         /* MIPS is big-endian: libseccomp cannot put it in one filter with x86_64 (EDOM). */
-        _cleanup_free_ char *pfc = export_pfc("{\"defaultAction\": \"SCMP_ACT_ALLOW\","
-                                              " \"architectures\": [\"SCMP_ARCH_MIPS\", \"SCMP_ARCH_X86\"]}");
+        _cleanup_free_ char *pfc =
+            export_pfc("{\"defaultAction\": \"SCMP_ACT_ALLOW\","
+                       " \"architectures\": [\"SCMP_ARCH_MIPS\", \"SCMP_ARCH_X86\"]}");
         REQUIRE(pfc != NULL);
         CHECK(strstr(pfc, "filter for arch x86 ") != NULL);
         CHECK(strstr(pfc, "mips") == NULL);

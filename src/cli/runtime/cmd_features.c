@@ -102,13 +102,13 @@ static json_t *features(void)
         json_t *hooks = json_array();
         for (size_t i = 0; i < ARRAY_SIZE(hook_names); i++)
                 json_array_append_new(hooks, json_string(hook_names[i]));
-        json_t *linux_features = json_pack(
-                "{s:o, s:o, s:{s:b, s:b, s:b, s:b, s:b}, s:o, s:{s:b}, s:{s:b}, s:{s:b},"
-                " s:{s:{s:b}}}",
-                "namespaces", namespaces(), "capabilities", capabilities(), "cgroup", "v1", 1,
-                "v2", 1, "systemd", 0, "systemdUser", 0, "rdma", 0, "seccomp", seccomp(),
-                "apparmor", "enabled", 0, "selinux", "enabled", 0, "intelRdt", "enabled", 0,
-                "mountExtensions", "idmap", "enabled", 0);
+        json_t *linux_features =
+            json_pack("{s:o, s:o, s:{s:b, s:b, s:b, s:b, s:b}, s:o, s:{s:b}, s:{s:b}, s:{s:b},"
+                      " s:{s:{s:b}}}",
+                      "namespaces", namespaces(), "capabilities", capabilities(), "cgroup", "v1", 1,
+                      "v2", 1, "systemd", 0, "systemdUser", 0, "rdma", 0, "seccomp", seccomp(),
+                      "apparmor", "enabled", 0, "selinux", "enabled", 0, "intelRdt", "enabled", 0,
+                      "mountExtensions", "idmap", "enabled", 0);
         const struct scmp_version *v = seccomp_version();
         _cleanup_free_ char *libseccomp = xasprintf("%u.%u.%u", v->major, v->minor, v->micro);
         return json_pack("{s:s, s:s, s:o, s:o, s:o, s:{s:s, s:s}}", "ociVersionMin",
@@ -130,7 +130,8 @@ int cmd_features(const struct runtime_options *rt, int argc, char **argv)
                              "Print what this runtime implements as JSON (runtime-spec "
                              "features.md).");
                         return 0;
-                default: return cli_bad_flag("features", argv);
+                default:
+                        return cli_bad_flag("features", argv);
                 }
         }
         if (cli_expect_args("features", argc, argv, optind, 0, ""))
