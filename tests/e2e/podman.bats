@@ -194,9 +194,12 @@ host_cgroup_file() {
 	done
 	run -0 pm_netns curl -sS -m 5 http://127.0.0.1:8080/index.html
 	[ "$output" = "hello from berth-busybox" ]
-	run -0 pm inspect --format '{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}' web
-	[[ $output == 10.99.77.* ]]
+	run -0 pm inspect --format '{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}} {{.NetworkSettings.SandboxKey}}' web
+	read -r ip netns <<<"$output"
+	[[ $ip == 10.99.77.* ]]
+	[ -e "$netns" ]
 	run -0 pm rm --force --time 0 web
+	[ ! -e "$netns" ]
 	run -0 pm network rm "$PODMAN_NETWORK"
 	# All of it happened in podman's network namespace: the host's rules and forwarding are as they were.
 	! iptables-save 2>/dev/null | grep -qF "$PODMAN_NETWORK"

@@ -17,8 +17,11 @@
 #   - containers get --cgroup-parent /$PODMAN_CGROUP_PARENT (conmon's cgroup is made there
 #     too), removed from every hierarchy at the end;
 #   - what cannot be moved (host-local IPAM's /var/lib/cni/networks/NAME, the image
-#     blob-info cache /var/lib/containers/cache, the runtime's state root, /run/netns/netns-*)
-#     is removed if it was not there before.
+#     blob-info cache /var/lib/containers/cache) is removed if it was not there before; the
+#     runtime's state root (/run/NAME, podman gives no --root) and /run/netns stay, but no entry
+#     of one of our containers may be left in them.
+# Other suites may run at the same time (other podman states, other runtimes): nothing here
+# looks at, or removes, what is not ours by name.
 # default_ulimits stay below the hard nofile limit of this machine (no CAP_SYS_RESOURCE).
 
 PODMAN_IMAGE=localhost/berth-busybox:latest
@@ -36,12 +39,9 @@ podman_env_up() {
 	# What exists before, to know what to remove afterwards.
 	local d
 	PODMAN_PREEXISTING=
-	for d in /var/lib/cni /var/lib/cni/networks /var/lib/containers /var/lib/containers/cache \
-		"/run/$(basename "$RUNTIME")"; do
-		[ -e "$d" ] && PODMAN_PREEXISTING+="$d"$'\n'
+	for d in /var/lib/cni /var/lib/cni/networks /var/lib/containers /var/lib/containers/cache; do
+		if [ -e "$d" ]; then PODMAN_PREEXISTING+="$d"$'\n'; fi
 	done
-	ls /run/netns >"$PODMAN_DIR/netns.before" 2>/dev/null || true
-	ls "/run/$(basename "$RUNTIME")" >"$PODMAN_DIR/runtime-state.before" 2>/dev/null || true
 	export PODMAN_PREEXISTING
 
 	cat >"$PODMAN_DIR/containers.conf" <<EOF
@@ -146,6 +146,16 @@ podman_env_down() {
 		leftover=1
 	fi
 
+	# The runtime's state of every container this podman ever had must be gone: the ids are in
+	# its events log.
+	d=/run/$(basename "$RUNTIME")
+	for i in $(pm events --stream=false --filter type=container --format '{{.ID}}' 2>/dev/null | sort -u); do
+		if [ -e "$d/$i" ]; then
+			echo "podman_env_down: runtime state left behind: $d/$i" >&2
+			leftover=1
+		fi
+	done
+
 	# Container cgroups must be gone; conmon's (podman leaves it by design) and the parent go now.
 	if pm_cgroups | grep -q '/libpod-'; then
 		echo "podman_env_down: container cgroups left behind:" $(pm_cgroups | grep '/libpod-') >&2
@@ -161,14 +171,6 @@ podman_env_down() {
 		leftover=1
 	fi
 
-	# Network namespaces of containers (netns-UUID) must be gone; ours goes now.
-	left=$(comm -13 <(sort "$PODMAN_DIR/netns.before") <(ls /run/netns 2>/dev/null | sort) |
-		grep -vx "$PODMAN_NETNS")
-	if [ -n "$left" ]; then
-		echo "podman_env_down: network namespaces left behind: $left" >&2
-		for d in $left; do ip netns del "$d" 2>/dev/null || true; done
-		leftover=1
-	fi
 	ip netns del "$PODMAN_NETNS" 2>/dev/null || true
 
 	if grep -qF " $PODMAN_DIR/" /proc/self/mountinfo; then
@@ -179,18 +181,10 @@ podman_env_down() {
 		leftover=1
 	fi
 
-	# The runtime's state of our containers must be gone (podman gives the runtime no --root).
-	d=/run/$(basename "$RUNTIME")
-	left=$(comm -13 <(sort "$PODMAN_DIR/runtime-state.before") <(ls "$d" 2>/dev/null | sort))
-	if [ -n "$left" ]; then
-		echo "podman_env_down: runtime state left in $d:" $left >&2
-		leftover=1
-	fi
-
 	# Host paths podman or CNI make whatever the configuration says.
 	rm -rf "/var/lib/cni/networks/$PODMAN_NETWORK"
 	for d in /var/lib/cni/results /var/lib/cni/networks /var/lib/cni /var/lib/containers/cache \
-		/var/lib/containers "/run/$(basename "$RUNTIME")"; do
+		/var/lib/containers; do
 		if [ -e "$d" ] && ! grep -qxF "$d" <<<"$PODMAN_PREEXISTING"; then
 			case $d in
 			/var/lib/containers/cache) rm -rf "$d" ;;
