@@ -15,7 +15,7 @@ struct error {
 /* Sets *err (which must be NULL) to the formatted message; with errnum != 0 appends
  * ": strerror(errnum)". Always returns -1 so callers can `return error_set(...)`. */
 int error_set(struct error **err, int errnum, const char *fmt, ...)
-        __attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 /* Prefixes the message in *err with "context: ". Returns -1. */
 int error_wrap(struct error **err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void error_free(struct error **err);

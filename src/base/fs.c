@@ -64,8 +64,8 @@ static int write_all(int fd, const char *data, size_t len)
         return 0;
 }
 
-static int write_replace(const char *path, const void *data, size_t len, mode_t mode,
-                         bool durable, struct error **err)
+static int write_replace(const char *path, const void *data, size_t len, mode_t mode, bool durable,
+                         struct error **err)
 {
         _cleanup_free_ char *tmp = xasprintf("%s.tmp.%d", path, (int)getpid());
         _cleanup_close_ int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
@@ -88,7 +88,7 @@ static int write_replace(const char *path, const void *data, size_t len, mode_t 
         if (slash) {
                 *slash = '\0';
                 _cleanup_close_ int dfd =
-                        open(slash == dir ? "/" : dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+                    open(slash == dir ? "/" : dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
                 if (dfd >= 0)
                         fsync(dfd);
         }
@@ -101,8 +101,7 @@ int fs_write_file_atomic(const char *path, const void *data, size_t len, mode_t 
         return write_replace(path, data, len, mode, true, err);
 }
 
-int fs_replace_file(const char *path, const void *data, size_t len, mode_t mode,
-                    struct error **err)
+int fs_replace_file(const char *path, const void *data, size_t len, mode_t mode, struct error **err)
 {
         return write_replace(path, data, len, mode, false, err);
 }
@@ -185,9 +184,9 @@ bool fs_exists(const char *path)
 static int openat2_in_root(int rootfd, const char *path, int flags, mode_t mode)
 {
         struct open_how how = {
-                .flags = (unsigned long long)flags,
-                .mode = mode,
-                .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
+            .flags = (unsigned long long)flags,
+            .mode = mode,
+            .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
         };
         return (int)syscall(SYS_openat2, rootfd, path, &how, sizeof(how));
 }
@@ -222,8 +221,7 @@ int fs_open_in_root(int rootfd, const char *path, bool create_dirs, bool create_
                                                          prefix);
                                 close(f);
                         } else if (mkdirat(dirfd, part, 0755) < 0 && errno != EEXIST) {
-                                return error_set(err, errno, "mkdir %s in container root",
-                                                 prefix);
+                                return error_set(err, errno, "mkdir %s in container root", prefix);
                         }
                         child = openat2_in_root(rootfd, prefix, O_PATH | O_CLOEXEC, 0);
                 }

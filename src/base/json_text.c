@@ -13,11 +13,26 @@ char *json_text_quote(const char *s)
         *p++ = '"';
         for (const unsigned char *c = (const unsigned char *)s; *c; c++) {
                 switch (*c) {
-                case '"': *p++ = '\\'; *p++ = '"'; break;
-                case '\\': *p++ = '\\'; *p++ = '\\'; break;
-                case '\n': *p++ = '\\'; *p++ = 'n'; break;
-                case '\r': *p++ = '\\'; *p++ = 'r'; break;
-                case '\t': *p++ = '\\'; *p++ = 't'; break;
+                case '"':
+                        *p++ = '\\';
+                        *p++ = '"';
+                        break;
+                case '\\':
+                        *p++ = '\\';
+                        *p++ = '\\';
+                        break;
+                case '\n':
+                        *p++ = '\\';
+                        *p++ = 'n';
+                        break;
+                case '\r':
+                        *p++ = '\\';
+                        *p++ = 'r';
+                        break;
+                case '\t':
+                        *p++ = '\\';
+                        *p++ = 't';
+                        break;
                 default:
                         if (*c < 0x20)
                                 p += sprintf(p, "\\u%04x", *c);

@@ -84,9 +84,9 @@ void log_msg(enum log_level level, const char *fmt, ...)
         /* Errors and warnings always reach stderr; with a log file, everything goes there too. */
         if (level <= LOG_LEVEL_WARN || (log_debug_on && log_fd < 0)) {
                 _cleanup_free_ char *line =
-                        level == LOG_LEVEL_ERROR
-                                ? xasprintf("%s: %s\n", log_program, msg)
-                                : xasprintf("%s: %s: %s\n", log_program, level_names[level], msg);
+                    level == LOG_LEVEL_ERROR
+                        ? xasprintf("%s: %s\n", log_program, msg)
+                        : xasprintf("%s: %s: %s\n", log_program, level_names[level], msg);
                 write_all(STDERR_FILENO, line, strlen(line));
         }
         if (log_fd >= 0) {
@@ -99,8 +99,8 @@ void log_msg(enum log_level level, const char *fmt, ...)
                                          level_names[level], quoted, when);
                 } else {
                         _cleanup_free_ char *quoted = json_text_quote(msg);
-                        line = xasprintf("time=\"%s\" level=%s msg=%s\n", when,
-                                         level_names[level], quoted);
+                        line = xasprintf("time=\"%s\" level=%s msg=%s\n", when, level_names[level],
+                                         quoted);
                 }
                 write_all(log_fd, line, strlen(line));
         }

@@ -17,8 +17,8 @@ void log_msg(enum log_level level, const char *fmt, ...) __attribute__((format(p
 bool log_debug_enabled(void);
 
 #define log_error(...) log_msg(LOG_LEVEL_ERROR, __VA_ARGS__)
-#define log_warn(...) log_msg(LOG_LEVEL_WARN, __VA_ARGS__)
-#define log_info(...) log_msg(LOG_LEVEL_INFO, __VA_ARGS__)
+#define log_warn(...)  log_msg(LOG_LEVEL_WARN, __VA_ARGS__)
+#define log_info(...)  log_msg(LOG_LEVEL_INFO, __VA_ARGS__)
 #define log_debug(...)                                                                             \
         do {                                                                                       \
                 if (log_debug_enabled())                                                           \

@@ -34,10 +34,10 @@ int unix_socket_send_fd(int sock, int fd, const char *data, struct error **err)
         } control;
         memset(&control, 0, sizeof(control));
         struct msghdr msg = {
-                .msg_iov = &iov,
-                .msg_iovlen = 1,
-                .msg_control = control.buf,
-                .msg_controllen = sizeof(control.buf),
+            .msg_iov = &iov,
+            .msg_iovlen = 1,
+            .msg_control = control.buf,
+            .msg_controllen = sizeof(control.buf),
         };
         struct cmsghdr *cmsg = CMSG_FIRSTHDR(&msg);
         cmsg->cmsg_level = SOL_SOCKET;
@@ -62,10 +62,10 @@ int unix_socket_recv_fd(int sock, char *buf, size_t size, struct error **err)
                 struct cmsghdr align;
         } control;
         struct msghdr msg = {
-                .msg_iov = &iov,
-                .msg_iovlen = 1,
-                .msg_control = control.buf,
-                .msg_controllen = sizeof(control.buf),
+            .msg_iov = &iov,
+            .msg_iovlen = 1,
+            .msg_control = control.buf,
+            .msg_controllen = sizeof(control.buf),
         };
         ssize_t n;
         do

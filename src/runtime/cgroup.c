@@ -185,8 +185,8 @@ json_t *cgroup_to_json(const struct cgroup *cg)
         json_t *dirs = json_array();
         for (size_t i = 0; i < cg->n_dirs; i++)
                 json_array_append_new(dirs, json_string(cg->dirs[i]));
-        return json_pack("{s:i, s:s, s:o, s:b}", "version", cg->version, "path", cg->path,
-                         "dirs", dirs, "created", cg->created);
+        return json_pack("{s:i, s:s, s:o, s:b}", "version", cg->version, "path", cg->path, "dirs",
+                         dirs, "created", cg->created);
 }
 
 struct cgroup *cgroup_from_json(json_t *json, struct error **err)
@@ -194,8 +194,8 @@ struct cgroup *cgroup_from_json(json_t *json, struct error **err)
         json_t *dirs = NULL;
         const char *path = NULL;
         int version = 0, created = 0;
-        if (json_unpack(json, "{s:i, s:s, s:o, s?b}", "version", &version, "path", &path,
-                        "dirs", &dirs, "created", &created) < 0 ||
+        if (json_unpack(json, "{s:i, s:s, s:o, s?b}", "version", &version, "path", &path, "dirs",
+                        &dirs, "created", &created) < 0 ||
             !json_is_array(dirs)) {
                 error_set(err, 0, "state: malformed cgroup record");
                 return NULL;

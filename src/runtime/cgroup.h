@@ -15,9 +15,9 @@ struct error;
 typedef struct json_t json_t;
 
 struct cgroup {
-        int version;  /* 1 or 2 */
-        char *path;   /* the container's path inside each hierarchy, e.g. "/ctr" */
-        char **dirs;  /* absolute directories, one per hierarchy (v2: exactly one) */
+        int version; /* 1 or 2 */
+        char *path;  /* the container's path inside each hierarchy, e.g. "/ctr" */
+        char **dirs; /* absolute directories, one per hierarchy (v2: exactly one) */
         size_t n_dirs;
         bool created; /* dirs[] were made by us (so destroy may remove them) */
 };

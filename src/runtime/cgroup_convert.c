@@ -52,9 +52,9 @@ int cgroup_memory_swap_to_v2(int64_t swap, int64_t limit, int64_t *out, struct e
         if (limit < 0)
                 return error_set(err, 0, "invalid memory limit %" PRId64, limit);
         if (swap < limit)
-                return error_set(err, 0,
-                                 "swap (memory+swap, %" PRId64 ") is below the memory limit %" PRId64,
-                                 swap, limit);
+                return error_set(
+                    err, 0, "swap (memory+swap, %" PRId64 ") is below the memory limit %" PRId64,
+                    swap, limit);
         *out = swap - limit;
         return 0;
 }

@@ -16,12 +16,12 @@
 
 /* What runc allows in every container besides what the config says. */
 static const struct cgroup_device_rule default_rules[] = {
-        {true, 'c', -1, -1, "m"},  {true, 'b', -1, -1, "m"},   /* mknod of any device */
-        {true, 'c', 1, 3, "rwm"},  {true, 'c', 1, 8, "rwm"},   /* null, random */
-        {true, 'c', 1, 7, "rwm"},  {true, 'c', 5, 0, "rwm"},   /* full, tty */
-        {true, 'c', 1, 5, "rwm"},  {true, 'c', 1, 9, "rwm"},   /* zero, urandom */
-        {true, 'c', 136, -1, "rwm"}, {true, 'c', 5, 2, "rwm"}, /* pts, ptmx */
-        {true, 'c', 10, 200, "rwm"},                           /* tun */
+    {true, 'c', -1, -1, "m"},    {true, 'b', -1, -1, "m"}, /* mknod of any device */
+    {true, 'c', 1, 3, "rwm"},    {true, 'c', 1, 8, "rwm"}, /* null, random */
+    {true, 'c', 1, 7, "rwm"},    {true, 'c', 5, 0, "rwm"}, /* full, tty */
+    {true, 'c', 1, 5, "rwm"},    {true, 'c', 1, 9, "rwm"}, /* zero, urandom */
+    {true, 'c', 136, -1, "rwm"}, {true, 'c', 5, 2, "rwm"}, /* pts, ptmx */
+    {true, 'c', 10, 200, "rwm"},                           /* tun */
 };
 
 static int rule_from_json(json_t *item, const char *path, struct cgroup_device_rule *rule,
@@ -43,8 +43,7 @@ static int rule_from_json(json_t *item, const char *path, struct cgroup_device_r
         if (strlen(type) != 1 || strchr("acb", type[0]) == NULL)
                 return error_set(err, 0, "%s.type: \"%s\" is not a, c or b", path, type);
         if (major < -1 || minor < -1)
-                return error_set(err, 0, "%s: a device number must be >= 0 (or absent: any)",
-                                 path);
+                return error_set(err, 0, "%s: a device number must be >= 0 (or absent: any)", path);
         rule->type = type[0];
         rule->major = major;
         rule->minor = minor;
@@ -65,15 +64,16 @@ int cgroup_device_rules_build(json_t *resources, struct cgroup_device_rule **out
                               struct error **err)
 {
         json_t *list = NULL;
-        if (resources && cgroup_json_container(resources, "linux.resources", "devices", 'a',
-                                               &list, err) < 0)
+        if (resources &&
+            cgroup_json_container(resources, "linux.resources", "devices", 'a', &list, err) < 0)
                 return -1;
         size_t cap = json_array_size(list) + ARRAY_SIZE(default_rules);
         struct cgroup_device_rule *rules = xcalloc(cap + 1, sizeof(*rules));
         size_t n = 0;
         size_t i;
         json_t *item;
-        json_array_foreach(list, i, item) {
+        json_array_foreach(list, i, item)
+        {
                 _cleanup_free_ char *path = xasprintf("linux.resources.devices[%zu]", i);
                 if (rule_from_json(item, path, &rules[n++], err) < 0) {
                         free(rules);
@@ -101,8 +101,9 @@ static int v1_apply_devices(const struct cgroup *cg, const struct cgroup_device_
 {
         _cleanup_free_ char *dir = cgroup_v1_controller_dir(cg, "devices");
         if (dir == NULL)
-                return error_set(err, 0, "linux.resources.devices: the devices controller is "
-                                         "not available in this cgroup");
+                return error_set(err, 0,
+                                 "linux.resources.devices: the devices controller is "
+                                 "not available in this cgroup");
         _cleanup_free_ char *allow = xasprintf("%s/devices.allow", dir);
         _cleanup_free_ char *deny = xasprintf("%s/devices.deny", dir);
         if (fs_write_string(deny, "a", err) < 0)
@@ -134,7 +135,8 @@ int cgroup_apply_devices(const struct cgroup *cg, json_t *resources, struct erro
                         /* docs/runtime.md: without the program the container still runs, its
                          * devices limited only by what /dev holds and its capabilities. */
                         log_warn("linux.resources.devices: %s; the container's device access "
-                                 "is not restricted by its cgroup", bpf_err->msg);
+                                 "is not restricted by its cgroup",
+                                 bpf_err->msg);
                         error_free(&bpf_err);
                 }
         }

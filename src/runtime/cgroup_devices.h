@@ -16,9 +16,9 @@ struct error;
 
 struct cgroup_device_rule {
         bool allow;
-        char type;     /* 'a' (all), 'c' or 'b' */
-        int64_t major; /* -1: any */
-        int64_t minor; /* -1: any */
+        char type;      /* 'a' (all), 'c' or 'b' */
+        int64_t major;  /* -1: any */
+        int64_t minor;  /* -1: any */
         char access[4]; /* a subset of "rwm", in that order */
 };
 

@@ -26,8 +26,9 @@ static int freezer_files(const struct cgroup *cg, struct freezer_files *f, struc
         }
         _cleanup_free_ char *dir = cgroup_v1_controller_dir(cg, "freezer");
         if (dir == NULL)
-                return error_set(err, 0, "the freezer controller is not available in this "
-                                         "cgroup");
+                return error_set(err, 0,
+                                 "the freezer controller is not available in this "
+                                 "cgroup");
         f->control = xasprintf("%s/freezer.state", dir);
         f->status = xstrdup(f->control);
         return 0;
@@ -58,8 +59,8 @@ static int set_frozen(const struct cgroup *cg, bool frozen, struct error **err)
         __attribute__((cleanup(freezer_files_release))) struct freezer_files f = {0};
         if (freezer_files(cg, &f, err) < 0)
                 return -1;
-        const char *value = cg->version == 2 ? (frozen ? "1" : "0")
-                                             : (frozen ? "FROZEN" : "THAWED");
+        const char *value =
+            cg->version == 2 ? (frozen ? "1" : "0") : (frozen ? "FROZEN" : "THAWED");
         /* v1 may stay FREEZING while a task is in an uninterruptible sleep; writing FROZEN
          * again retries. About 5 s in all: short waits first, as most freezes are quick. */
         for (int attempt = 0; attempt < 600; attempt++) {
@@ -102,6 +103,7 @@ bool cgroup_is_frozen(const struct cgroup *cg)
         _cleanup_free_ char *text = fs_read_file(file, NULL, NULL);
         if (text == NULL)
                 return false;
-        return cg->version == 2 ? text[0] == '1' : strncmp(text, "FREEZING", 8) == 0 ||
-                                                       strncmp(text, "FROZEN", 6) == 0;
+        return cg->version == 2
+                   ? text[0] == '1'
+                   : strncmp(text, "FREEZING", 8) == 0 || strncmp(text, "FROZEN", 6) == 0;
 }

@@ -102,13 +102,13 @@ size_t cgroup_hierarchies_parse(const char *mountinfo_text, const char *self,
                 seen_dev = xrealloc(seen_dev, (n + 1) * sizeof(char *));
                 seen_dev[n] = xstrdup(dev);
                 list[n] = (struct cgroup_hierarchy){
-                        .mountpoint = xstrdup(mountpoint),
-                        .root = xstrdup(root),
-                        .own_path = own,
-                        .is_cpuset = !v2 && list_has(super_opts, "cpuset"),
-                        .is_v2 = v2,
-                        .options = xstrdup(strncmp(super_opts, "rw,", 3) == 0 ? super_opts + 3
-                                                                              : super_opts),
+                    .mountpoint = xstrdup(mountpoint),
+                    .root = xstrdup(root),
+                    .own_path = own,
+                    .is_cpuset = !v2 && list_has(super_opts, "cpuset"),
+                    .is_v2 = v2,
+                    .options =
+                        xstrdup(strncmp(super_opts, "rw,", 3) == 0 ? super_opts + 3 : super_opts),
                 };
                 n++;
         }

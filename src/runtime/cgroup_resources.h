@@ -24,8 +24,7 @@ int cgroup_v2_plan(json_t *resources, const struct cgroup_current *current,
 /* Writes v2 settings into the cgroup directory dirfd: first checks that each setting's
  * controller is in dirfd's cgroup.controllers and its file exists (else an error naming
  * the field and the missing controller or file, and nothing is written), then writes. */
-int cgroup_v2_settings_write(int dirfd, const struct cgroup_settings *settings,
-                             struct error **err);
+int cgroup_v2_settings_write(int dirfd, const struct cgroup_settings *settings, struct error **err);
 /* What cgroup_current a v2 planner needs, read from the directory (missing files: 0). */
 void cgroup_v2_current_read(int dirfd, struct cgroup_current *current);
 

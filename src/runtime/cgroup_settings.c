@@ -16,15 +16,14 @@ void cgroup_settings_add(struct cgroup_settings *s, const char *field, const cha
         va_end(ap);
         s->items = xrealloc(s->items, (s->n + 1) * sizeof(*s->items));
         s->items[s->n++] = (struct cgroup_setting){
-                .field = xstrdup(field),
-                .controller = xstrdup(controller),
-                .file = xstrdup(file),
-                .value = value,
+            .field = xstrdup(field),
+            .controller = xstrdup(controller),
+            .file = xstrdup(file),
+            .value = value,
         };
 }
 
-const struct cgroup_setting *cgroup_settings_find(const struct cgroup_settings *s,
-                                                  const char *file)
+const struct cgroup_setting *cgroup_settings_find(const struct cgroup_settings *s, const char *file)
 {
         for (size_t i = 0; i < s->n; i++)
                 if (strcmp(s->items[i].file, file) == 0)
@@ -76,8 +75,7 @@ int cgroup_json_uint(json_t *obj, const char *path, const char *key, uint64_t *o
         return 1;
 }
 
-int cgroup_json_bool(json_t *obj, const char *path, const char *key, bool *out,
-                     struct error **err)
+int cgroup_json_bool(json_t *obj, const char *path, const char *key, bool *out, struct error **err)
 {
         json_t *v = member(obj, key);
         if (v == NULL)
@@ -100,8 +98,8 @@ int cgroup_json_string(json_t *obj, const char *path, const char *key, const cha
         return 1;
 }
 
-int cgroup_json_container(json_t *obj, const char *path, const char *key, char kind,
-                          json_t **out, struct error **err)
+int cgroup_json_container(json_t *obj, const char *path, const char *key, char kind, json_t **out,
+                          struct error **err)
 {
         json_t *v = member(obj, key);
         if (v == NULL)

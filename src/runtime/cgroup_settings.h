@@ -18,7 +18,7 @@ struct cgroup_setting {
         char *controller; /* "memory", "cpu", ...; "cgroup" for v2's core files */
         char *file;       /* "memory.max" */
         char *value;
-        bool optional;    /* written only when the kernel has the file */
+        bool optional; /* written only when the kernel has the file */
 };
 
 /* items[0..n) in the order they must be written. */
@@ -37,7 +37,7 @@ struct cgroup_current {
 
 void cgroup_settings_add(struct cgroup_settings *s, const char *field, const char *controller,
                          const char *file, const char *fmt, ...)
-        __attribute__((format(printf, 5, 6)));
+    __attribute__((format(printf, 5, 6)));
 /* The setting that writes file, or NULL. */
 const struct cgroup_setting *cgroup_settings_find(const struct cgroup_settings *s,
                                                   const char *file);
@@ -50,11 +50,10 @@ int cgroup_json_int(json_t *obj, const char *path, const char *key, int64_t *out
 /* An integer >= 0. */
 int cgroup_json_uint(json_t *obj, const char *path, const char *key, uint64_t *out,
                      struct error **err);
-int cgroup_json_bool(json_t *obj, const char *path, const char *key, bool *out,
-                     struct error **err);
+int cgroup_json_bool(json_t *obj, const char *path, const char *key, bool *out, struct error **err);
 /* *out is borrowed from obj. */
 int cgroup_json_string(json_t *obj, const char *path, const char *key, const char **out,
                        struct error **err);
 /* An object (kind 'o') or array (kind 'a'); *out is borrowed. */
-int cgroup_json_container(json_t *obj, const char *path, const char *key, char kind,
-                          json_t **out, struct error **err);
+int cgroup_json_container(json_t *obj, const char *path, const char *key, char kind, json_t **out,
+                          struct error **err);

@@ -184,9 +184,9 @@ static json_t *read_blkio_v1(const char *dir, const char *file)
                 unsigned long long value;
                 if (sscanf(line, "%u:%u %15s %llu", &major, &minor, op, &value) != 4)
                         continue;
-                json_array_append_new(array, json_pack("{s:i, s:i, s:s, s:I}", "major", major,
-                                                       "minor", minor, "op", op, "value",
-                                                       (json_int_t)value));
+                json_array_append_new(array,
+                                      json_pack("{s:i, s:i, s:s, s:I}", "major", major, "minor",
+                                                minor, "op", op, "value", (json_int_t)value));
         }
         return array;
 }
@@ -215,12 +215,12 @@ static void read_io_stat(const char *dir, json_t *blkio)
                         json_int_t v = (json_int_t)strtoull(eq + 1, NULL, 10);
                         json_t *list = kv[1] == 'b' ? bytes : kv[1] == 'i' ? ios : NULL;
                         const char *op = kv[0] == 'r' ? "Read" : kv[0] == 'w' ? "Write" : NULL;
-                        if (list == NULL || op == NULL || (strcmp(kv + 1, "bytes") != 0 &&
-                                                           strcmp(kv + 1, "ios") != 0))
+                        if (list == NULL || op == NULL ||
+                            (strcmp(kv + 1, "bytes") != 0 && strcmp(kv + 1, "ios") != 0))
                                 continue;
-                        json_array_append_new(list, json_pack("{s:i, s:i, s:s, s:I}", "major",
-                                                              major, "minor", minor, "op", op,
-                                                              "value", v));
+                        json_array_append_new(list,
+                                              json_pack("{s:i, s:i, s:s, s:I}", "major", major,
+                                                        "minor", minor, "op", op, "value", v));
                 }
         }
         if (json_array_size(bytes))
@@ -243,8 +243,8 @@ static json_t *hugetlb_stats(const char *dir, bool v2)
                 _cleanup_free_ char *size = kb >= 1048576 ? xasprintf("%luGB", kb / 1048576)
                                             : kb >= 1024  ? xasprintf("%luMB", kb / 1024)
                                                           : xasprintf("%luKB", kb);
-                _cleanup_free_ char *usage = xasprintf(v2 ? "hugetlb.%s.current"
-                                                          : "hugetlb.%s.usage_in_bytes", size);
+                _cleanup_free_ char *usage =
+                    xasprintf(v2 ? "hugetlb.%s.current" : "hugetlb.%s.usage_in_bytes", size);
                 _cleanup_free_ char *probe = xasprintf("%s/%s", dir, usage);
                 if (access(probe, F_OK) < 0)
                         continue;
@@ -280,30 +280,28 @@ static json_t *stats_v1(const struct cgroup *cg)
 
         /* cpuacct.stat counts USER_HZ ticks (100 per second); runc reports nanoseconds. */
         json_t *ticks = read_key_values(cpuacct, "cpuacct.stat");
-        json_t *usage = json_pack("{s:I, s:o, s:o, s:o, s:I, s:I}", "total",
-                                  read_number(cpuacct, "cpuacct.usage"), "percpu",
-                                  read_number_list(cpuacct, "cpuacct.usage_percpu"),
-                                  "percpu_kernel",
-                                  read_number_list(cpuacct, "cpuacct.usage_percpu_sys"),
-                                  "percpu_user",
-                                  read_number_list(cpuacct, "cpuacct.usage_percpu_user"),
-                                  "kernel", kv_get(ticks, "system") * 10000000,
-                                  "user", kv_get(ticks, "user") * 10000000);
+        json_t *usage = json_pack(
+            "{s:I, s:o, s:o, s:o, s:I, s:I}", "total", read_number(cpuacct, "cpuacct.usage"),
+            "percpu", read_number_list(cpuacct, "cpuacct.usage_percpu"), "percpu_kernel",
+            read_number_list(cpuacct, "cpuacct.usage_percpu_sys"), "percpu_user",
+            read_number_list(cpuacct, "cpuacct.usage_percpu_user"), "kernel",
+            kv_get(ticks, "system") * 10000000, "user", kv_get(ticks, "user") * 10000000);
         json_decref(ticks);
         json_t *cpu_stat = read_key_values(cpu, "cpu.stat");
-        json_t *cpu_obj = json_pack("{s:o, s:o}", "usage", usage, "throttling",
-                                    throttling(cpu_stat));
+        json_t *cpu_obj =
+            json_pack("{s:o, s:o}", "usage", usage, "throttling", throttling(cpu_stat));
         json_decref(cpu_stat);
 
-        json_t *cpuset_obj = json_pack("{s:o, s:o}", "cpus",
-                                       read_cpu_list(cpuset, "cpuset.effective_cpus"), "mems",
-                                       read_cpu_list(cpuset, "cpuset.effective_mems"));
+        json_t *cpuset_obj =
+            json_pack("{s:o, s:o}", "cpus", read_cpu_list(cpuset, "cpuset.effective_cpus"), "mems",
+                      read_cpu_list(cpuset, "cpuset.effective_mems"));
 
         json_t *memory_obj = json_object();
         if (memory) {
                 json_object_set_new(memory_obj, "usage", usage_entry(memory, "memory.", true));
                 json_object_set_new(memory_obj, "swap", usage_entry(memory, "memory.memsw.", true));
-                json_object_set_new(memory_obj, "kernel", usage_entry(memory, "memory.kmem.", true));
+                json_object_set_new(memory_obj, "kernel",
+                                    usage_entry(memory, "memory.kmem.", true));
                 json_object_set_new(memory_obj, "kernelTCP",
                                     usage_entry(memory, "memory.kmem.tcp.", false));
                 json_t *raw = read_key_values(memory, "memory.stat");
@@ -315,8 +313,8 @@ static json_t *stats_v1(const struct cgroup *cg)
         static const struct {
                 const char *key, *file;
         } blkio_files[] = {
-                {"io_service_bytes_recursive", "blkio.throttle.io_service_bytes_recursive"},
-                {"io_serviced_recursive", "blkio.throttle.io_serviced_recursive"},
+            {"io_service_bytes_recursive", "blkio.throttle.io_service_bytes_recursive"},
+            {"io_serviced_recursive", "blkio.throttle.io_serviced_recursive"},
         };
         for (size_t i = 0; i < ARRAY_SIZE(blkio_files); i++) {
                 json_t *list = read_blkio_v1(blkio, blkio_files[i].file);
@@ -336,30 +334,27 @@ static json_t *stats_v2(const struct cgroup *cg)
 {
         const char *dir = cg->dirs[0];
         json_t *cpu_stat = read_key_values(dir, "cpu.stat");
-        json_t *usage = json_pack("{s:I, s:I, s:I}", "total",
-                                  kv_get(cpu_stat, "usage_usec") * 1000, "kernel",
-                                  kv_get(cpu_stat, "system_usec") * 1000, "user",
+        json_t *usage = json_pack("{s:I, s:I, s:I}", "total", kv_get(cpu_stat, "usage_usec") * 1000,
+                                  "kernel", kv_get(cpu_stat, "system_usec") * 1000, "user",
                                   kv_get(cpu_stat, "user_usec") * 1000);
-        json_t *cpu_obj = json_pack("{s:o, s:o}", "usage", usage, "throttling",
-                                    throttling(cpu_stat));
+        json_t *cpu_obj =
+            json_pack("{s:o, s:o}", "usage", usage, "throttling", throttling(cpu_stat));
         json_decref(cpu_stat);
 
         json_t *memory_obj = json_object();
         _cleanup_free_ char *current = xasprintf("%s/memory.current", dir);
         if (access(current, F_OK) == 0) {
                 json_t *events = read_key_values(dir, "memory.events");
-                json_object_set_new(memory_obj, "usage",
-                                    json_pack("{s:I, s:I, s:I, s:I}", "limit",
-                                              read_number(dir, "memory.max"), "usage",
-                                              read_number(dir, "memory.current"), "max",
-                                              read_number(dir, "memory.peak"), "failcnt",
-                                              kv_get(events, "max")));
+                json_object_set_new(
+                    memory_obj, "usage",
+                    json_pack("{s:I, s:I, s:I, s:I}", "limit", read_number(dir, "memory.max"),
+                              "usage", read_number(dir, "memory.current"), "max",
+                              read_number(dir, "memory.peak"), "failcnt", kv_get(events, "max")));
                 json_object_set_new(memory_obj, "swap",
                                     json_pack("{s:I, s:I, s:I, s:I}", "limit",
                                               read_number(dir, "memory.swap.max"), "usage",
                                               read_number(dir, "memory.swap.current"), "max",
-                                              read_number(dir, "memory.swap.peak"), "failcnt",
-                                              0));
+                                              read_number(dir, "memory.swap.peak"), "failcnt", 0));
                 json_decref(events);
                 json_t *raw = read_key_values(dir, "memory.stat");
                 if (raw)
@@ -368,9 +363,8 @@ static json_t *stats_v2(const struct cgroup *cg)
         json_t *blkio_obj = json_object();
         read_io_stat(dir, blkio_obj);
         json_int_t pids_max = read_number(dir, "pids.max");
-        return json_pack("{s:o, s:o, s:{s:I, s:I}, s:o, s:o, s:{}, s:n}", "cpu", cpu_obj,
-                         "memory", memory_obj, "pids", "current",
-                         read_number(dir, "pids.current"), "limit",
+        return json_pack("{s:o, s:o, s:{s:I, s:I}, s:o, s:o, s:{}, s:n}", "cpu", cpu_obj, "memory",
+                         memory_obj, "pids", "current", read_number(dir, "pids.current"), "limit",
                          pids_max == INT64_MAX ? 0 : pids_max, "blkio", blkio_obj, "hugetlb",
                          hugetlb_stats(dir, true), "intel_rdt", "network_interfaces");
 }
@@ -382,10 +376,10 @@ json_t *cgroup_stats(const struct cgroup *cg)
 
 long long cgroup_oom_kills(const struct cgroup *cg)
 {
-        _cleanup_free_ char *dir = cg->version == 1 ? cgroup_v1_controller_dir(cg, "memory")
-                                                    : xstrdup(cg->dirs[0]);
-        json_t *kv = read_key_values(dir, cg->version == 1 ? "memory.oom_control"
-                                                           : "memory.events");
+        _cleanup_free_ char *dir =
+            cg->version == 1 ? cgroup_v1_controller_dir(cg, "memory") : xstrdup(cg->dirs[0]);
+        json_t *kv =
+            read_key_values(dir, cg->version == 1 ? "memory.oom_control" : "memory.events");
         long long n = kv_get(kv, "oom_kill");
         json_decref(kv);
         return n;

@@ -92,8 +92,8 @@ static int v1_enter(const struct cgroup *cg, pid_t pid, struct error **err)
 }
 
 const struct cgroup_ops cgroup_v1_ops = {
-        .resolve = v1_resolve,
-        .create = v1_create,
-        .enter = v1_enter,
-        .apply = cgroup_v1_apply,
+    .resolve = v1_resolve,
+    .create = v1_create,
+    .enter = v1_enter,
+    .apply = cgroup_v1_apply,
 };

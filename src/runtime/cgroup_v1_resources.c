@@ -40,27 +40,30 @@ static int plan_memory(json_t *mem, const struct cgroup_current *cur, struct cgr
             cgroup_json_bool(mem, path, "checkBeforeUpdate", &flag, err) < 0)
                 return -1;
         if (swap != 0 && swap != -1 && limit > 0 && swap < limit)
-                return error_set(err, 0, "%s.swap: memory+swap (%" PRId64 ") is below the "
-                                         "memory limit %" PRId64, path, swap, limit);
+                return error_set(err, 0,
+                                 "%s.swap: memory+swap (%" PRId64 ") is below the "
+                                 "memory limit %" PRId64,
+                                 path, swap, limit);
         /* The kernel keeps memsw >= limit at every step: when the limit grows past the
          * current one, memsw has to grow first. */
         bool swap_first = limit != 0 && swap != 0 &&
                           (swap == -1 || (cur->memory_limit >= 0 && cur->memory_limit < swap));
         if (swap != 0 && swap_first)
-                cgroup_settings_add(out, path, "memory", "memory.memsw.limit_in_bytes",
-                                    "%" PRId64, swap);
+                cgroup_settings_add(out, path, "memory", "memory.memsw.limit_in_bytes", "%" PRId64,
+                                    swap);
         if (limit != 0)
                 cgroup_settings_add(out, path, "memory", "memory.limit_in_bytes", "%" PRId64,
                                     limit);
         if (swap != 0 && !swap_first)
-                cgroup_settings_add(out, path, "memory", "memory.memsw.limit_in_bytes",
-                                    "%" PRId64, swap);
+                cgroup_settings_add(out, path, "memory", "memory.memsw.limit_in_bytes", "%" PRId64,
+                                    swap);
         if (reservation != 0)
-                cgroup_settings_add(out, path, "memory", "memory.soft_limit_in_bytes",
-                                    "%" PRId64, reservation);
+                cgroup_settings_add(out, path, "memory", "memory.soft_limit_in_bytes", "%" PRId64,
+                                    reservation);
         if (has_kernel)
                 log_warn("%s.kernel is ignored: kernel memory limits are deprecated (Linux "
-                         "5.16 stopped enforcing them)", path);
+                         "5.16 stopped enforcing them)",
+                         path);
         if (has_tcp && kernel_tcp != 0)
                 cgroup_settings_add(out, path, "memory", "memory.kmem.tcp.limit_in_bytes",
                                     "%" PRId64, kernel_tcp);
@@ -107,8 +110,7 @@ static int plan_cpu(json_t *cpu, struct cgroup_settings *out, struct error **err
         if (rt_period != 0)
                 cgroup_settings_add(out, path, "cpu", "cpu.rt_period_us", "%" PRIu64, rt_period);
         if (rt_runtime != 0)
-                cgroup_settings_add(out, path, "cpu", "cpu.rt_runtime_us", "%" PRId64,
-                                    rt_runtime);
+                cgroup_settings_add(out, path, "cpu", "cpu.rt_runtime_us", "%" PRId64, rt_runtime);
         if (has_idle)
                 cgroup_settings_add(out, path, "cpu", "cpu.idle", "%" PRId64, idle);
         if (cpus && *cpus)
@@ -149,7 +151,8 @@ static int plan_block_io(json_t *bio, struct cgroup_settings *out, struct error 
                 cgroup_settings_add(out, path, "blkio", "blkio.leaf_weight", "%" PRIu64, leaf);
         if (cgroup_json_container(bio, path, "weightDevice", 'a', &list, err) < 0)
                 return -1;
-        json_array_foreach(list, i, item) {
+        json_array_foreach(list, i, item)
+        {
                 _cleanup_free_ char *item_path = xasprintf("%s.weightDevice[%zu]", path, i);
                 int64_t major, minor;
                 uint64_t w = 0, lw = 0;
@@ -167,26 +170,26 @@ static int plan_block_io(json_t *bio, struct cgroup_settings *out, struct error 
         static const struct {
                 const char *key, *file;
         } throttles[] = {
-                {"throttleReadBpsDevice", "blkio.throttle.read_bps_device"},
-                {"throttleWriteBpsDevice", "blkio.throttle.write_bps_device"},
-                {"throttleReadIOPSDevice", "blkio.throttle.read_iops_device"},
-                {"throttleWriteIOPSDevice", "blkio.throttle.write_iops_device"},
+            {"throttleReadBpsDevice", "blkio.throttle.read_bps_device"},
+            {"throttleWriteBpsDevice", "blkio.throttle.write_bps_device"},
+            {"throttleReadIOPSDevice", "blkio.throttle.read_iops_device"},
+            {"throttleWriteIOPSDevice", "blkio.throttle.write_iops_device"},
         };
         for (size_t t = 0; t < ARRAY_SIZE(throttles); t++) {
                 list = NULL;
                 if (cgroup_json_container(bio, path, throttles[t].key, 'a', &list, err) < 0)
                         return -1;
-                json_array_foreach(list, i, item) {
+                json_array_foreach(list, i, item)
+                {
                         _cleanup_free_ char *item_path =
-                                xasprintf("%s.%s[%zu]", path, throttles[t].key, i);
+                            xasprintf("%s.%s[%zu]", path, throttles[t].key, i);
                         int64_t major, minor;
                         uint64_t rate = 0;
                         if (device_numbers(item, item_path, &major, &minor, err) < 0 ||
                             cgroup_json_uint(item, item_path, "rate", &rate, err) < 0)
                                 return -1;
                         cgroup_settings_add(out, path, "blkio", throttles[t].file,
-                                            "%" PRId64 ":%" PRId64 " %" PRIu64, major, minor,
-                                            rate);
+                                            "%" PRId64 ":%" PRId64 " %" PRIu64, major, minor, rate);
                 }
         }
         return 0;
@@ -196,7 +199,8 @@ static int plan_hugepages(json_t *list, struct cgroup_settings *out, struct erro
 {
         size_t i;
         json_t *item;
-        json_array_foreach(list, i, item) {
+        json_array_foreach(list, i, item)
+        {
                 _cleanup_free_ char *path = xasprintf(RES ".hugepageLimits[%zu]", i);
                 const char *size = NULL;
                 uint64_t limit = 0;
@@ -209,12 +213,10 @@ static int plan_hugepages(json_t *list, struct cgroup_settings *out, struct erro
                         return error_set(err, 0, "%s.pageSize: must be a size like 2MB", path);
                 /* config-linux.md: the reservation limit where the kernel has one. */
                 _cleanup_free_ char *rsvd = xasprintf("hugetlb.%s.rsvd.limit_in_bytes", size);
-                cgroup_settings_add(out, RES ".hugepageLimits", "hugetlb", rsvd, "%" PRIu64,
-                                    limit);
+                cgroup_settings_add(out, RES ".hugepageLimits", "hugetlb", rsvd, "%" PRIu64, limit);
                 out->items[out->n - 1].optional = true;
                 _cleanup_free_ char *file = xasprintf("hugetlb.%s.limit_in_bytes", size);
-                cgroup_settings_add(out, RES ".hugepageLimits", "hugetlb", file, "%" PRIu64,
-                                    limit);
+                cgroup_settings_add(out, RES ".hugepageLimits", "hugetlb", file, "%" PRIu64, limit);
         }
         return 0;
 }
@@ -230,9 +232,9 @@ static int plan_network(json_t *net, struct cgroup_settings *out, struct error *
             cgroup_json_container(net, path, "priorities", 'a', &list, err) < 0)
                 return -1;
         if (has_class)
-                cgroup_settings_add(out, path, "net_cls", "net_cls.classid", "%" PRIu64,
-                                    class_id);
-        json_array_foreach(list, i, item) {
+                cgroup_settings_add(out, path, "net_cls", "net_cls.classid", "%" PRIu64, class_id);
+        json_array_foreach(list, i, item)
+        {
                 _cleanup_free_ char *item_path = xasprintf("%s.priorities[%zu]", path, i);
                 const char *name = NULL;
                 uint64_t prio = 0;
@@ -243,8 +245,8 @@ static int plan_network(json_t *net, struct cgroup_settings *out, struct error *
                         return -1;
                 if (name == NULL || *name == '\0' || strpbrk(name, " \n"))
                         return error_set(err, 0, "%s.name: not an interface name", item_path);
-                cgroup_settings_add(out, path, "net_prio", "net_prio.ifpriomap",
-                                    "%s %" PRIu64, name, prio);
+                cgroup_settings_add(out, path, "net_prio", "net_prio.ifpriomap", "%s %" PRIu64,
+                                    name, prio);
         }
         return 0;
 }
@@ -253,7 +255,8 @@ static int plan_rdma(json_t *rdma, struct cgroup_settings *out, struct error **e
 {
         const char *name;
         json_t *limits;
-        json_object_foreach(rdma, name, limits) {
+        json_object_foreach(rdma, name, limits)
+        {
                 _cleanup_free_ char *path = xasprintf(RES ".rdma.%s", name);
                 uint64_t handles = 0, objects = 0;
                 int h, o;
@@ -280,8 +283,8 @@ int cgroup_v1_plan(json_t *resources, const struct cgroup_current *current,
         int64_t pids_limit = 0;
         if (!json_is_object(resources))
                 return error_set(err, 0, RES ": must be an object");
-#define SECTION(key, kind) (section = NULL, r = cgroup_json_container(resources, RES, key, kind, \
-                                                                       &section, err))
+#define SECTION(key, kind)                                                                         \
+        (section = NULL, r = cgroup_json_container(resources, RES, key, kind, &section, err))
         if (SECTION("memory", 'o') < 0 || (r && plan_memory(section, current, out, err) < 0))
                 return -1;
         if (SECTION("cpu", 'o') < 0 || (r && plan_cpu(section, out, err) < 0))
@@ -305,8 +308,9 @@ int cgroup_v1_plan(json_t *resources, const struct cgroup_current *current,
         if (SECTION("unified", 'o') < 0)
                 return -1;
         if (r && json_object_size(section) > 0)
-                return error_set(err, 0, RES ".unified: needs cgroup v2 (this host uses "
-                                         "cgroup v1)");
+                return error_set(err, 0,
+                                 RES ".unified: needs cgroup v2 (this host uses "
+                                     "cgroup v1)");
 #undef SECTION
         return 0;
 }
@@ -365,14 +369,16 @@ int cgroup_v1_apply(const struct cgroup *cg, json_t *resources, struct error **e
                 const struct cgroup_setting *s = &settings.items[i];
                 dirs[i] = cgroup_v1_controller_dir(cg, s->controller);
                 if (dirs[i] == NULL) {
-                        rc = error_set(err, 0, "%s: the %s controller is not available in "
-                                               "this cgroup", s->field, s->controller);
+                        rc = error_set(err, 0,
+                                       "%s: the %s controller is not available in "
+                                       "this cgroup",
+                                       s->field, s->controller);
                         break;
                 }
                 _cleanup_free_ char *file = xasprintf("%s/%s", dirs[i], s->file);
                 if (!s->optional && access(file, F_OK) < 0)
-                        rc = error_set(err, 0, "%s: %s is not supported by this kernel",
-                                       s->field, s->file);
+                        rc = error_set(err, 0, "%s: %s is not supported by this kernel", s->field,
+                                       s->file);
         }
         for (size_t i = 0; i < settings.n && rc == 0; i++) {
                 const struct cgroup_setting *s = &settings.items[i];

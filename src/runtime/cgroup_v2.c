@@ -49,8 +49,8 @@ static int v2_enter(const struct cgroup *cg, pid_t pid, struct error **err)
 }
 
 const struct cgroup_ops cgroup_v2_ops = {
-        .resolve = v2_resolve,
-        .create = v2_create,
-        .enter = v2_enter,
-        .apply = cgroup_v2_apply,
+    .resolve = v2_resolve,
+    .create = v2_create,
+    .enter = v2_enter,
+    .apply = cgroup_v2_apply,
 };

@@ -29,8 +29,8 @@ static void emit(struct program *p, uint8_t code, uint8_t dst, uint8_t src, int1
                  int32_t imm)
 {
         p->insns = xrealloc(p->insns, (p->n + 1) * sizeof(*p->insns));
-        p->insns[p->n++] = (struct bpf_insn){
-                .code = code, .dst_reg = dst, .src_reg = src, .off = off, .imm = imm};
+        p->insns[p->n++] =
+            (struct bpf_insn){.code = code, .dst_reg = dst, .src_reg = src, .off = off, .imm = imm};
 }
 
 /* Registers: r2 device type, r3 requested access, r4 major, r5 minor, r6 scratch. */
@@ -84,7 +84,8 @@ static bool emit_rule(struct program *p, const struct cgroup_device_rule *rule)
 static void compile(struct program *p, const struct cgroup_device_rule *rules, size_t n)
 {
         /* r2 = access_type & 0xffff, r3 = access_type >> 16, r4 = major, r5 = minor */
-        emit(p, BPF_LDX | BPF_MEM | BPF_W, R2, R1, offsetof(struct bpf_cgroup_dev_ctx, access_type), 0);
+        emit(p, BPF_LDX | BPF_MEM | BPF_W, R2, R1, offsetof(struct bpf_cgroup_dev_ctx, access_type),
+             0);
         emit(p, BPF_ALU64 | BPF_MOV | BPF_X, R3, R2, 0, 0);
         emit(p, BPF_ALU64 | BPF_AND | BPF_K, R2, 0, 0, 0xffff);
         emit(p, BPF_ALU64 | BPF_RSH | BPF_K, R3, 0, 0, 16);
@@ -138,8 +139,7 @@ int cgroup_v2_devices_attach(int dirfd, const struct cgroup_device_rule *rules, 
                 prog = load(&p, log, sizeof(log));
                 if (prog < 0) {
                         free(p.insns);
-                        return error_set(err, EINVAL, "load the eBPF device program: %.200s",
-                                         log);
+                        return error_set(err, EINVAL, "load the eBPF device program: %.200s", log);
                 }
         }
         free(p.insns);

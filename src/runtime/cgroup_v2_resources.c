@@ -60,7 +60,8 @@ static int plan_memory(json_t *mem, const struct cgroup_current *cur, struct cgr
                 return -1;
         if (r)
                 log_warn("%s.kernel is ignored: kernel memory limits are deprecated and cgroup "
-                         "v2 has none", path);
+                         "v2 has none",
+                         path);
         if ((r = cgroup_json_int(mem, path, "kernelTCP", &ignored, err)) < 0)
                 return -1;
         if (r)
@@ -68,8 +69,10 @@ static int plan_memory(json_t *mem, const struct cgroup_current *cur, struct cgr
         if ((r = cgroup_json_bool(mem, path, "disableOOMKiller", &flag, err)) < 0)
                 return -1;
         if (r && flag)
-                return error_set(err, 0, "%s.disableOOMKiller: the OOM killer cannot be "
-                                         "disabled on cgroup v2", path);
+                return error_set(err, 0,
+                                 "%s.disableOOMKiller: the OOM killer cannot be "
+                                 "disabled on cgroup v2",
+                                 path);
         /* useHierarchy: v2 is always hierarchical; checkBeforeUpdate: nothing to check. */
         if (cgroup_json_bool(mem, path, "useHierarchy", &flag, err) < 0 ||
             cgroup_json_bool(mem, path, "checkBeforeUpdate", &flag, err) < 0)
@@ -169,7 +172,8 @@ static int plan_block_io(json_t *bio, struct cgroup_settings *out, struct error 
                 return -1;
         size_t i;
         json_t *item;
-        json_array_foreach(list, i, item) {
+        json_array_foreach(list, i, item)
+        {
                 _cleanup_free_ char *item_path = xasprintf("%s.weightDevice[%zu]", path, i);
                 int64_t major, minor;
                 uint64_t w = 0;
@@ -184,18 +188,19 @@ static int plan_block_io(json_t *bio, struct cgroup_settings *out, struct error 
         static const struct {
                 const char *key, *v2_key;
         } throttles[] = {
-                {"throttleReadBpsDevice", "rbps"},
-                {"throttleWriteBpsDevice", "wbps"},
-                {"throttleReadIOPSDevice", "riops"},
-                {"throttleWriteIOPSDevice", "wiops"},
+            {"throttleReadBpsDevice", "rbps"},
+            {"throttleWriteBpsDevice", "wbps"},
+            {"throttleReadIOPSDevice", "riops"},
+            {"throttleWriteIOPSDevice", "wiops"},
         };
         for (size_t t = 0; t < ARRAY_SIZE(throttles); t++) {
                 list = NULL;
                 if (cgroup_json_container(bio, path, throttles[t].key, 'a', &list, err) < 0)
                         return -1;
-                json_array_foreach(list, i, item) {
+                json_array_foreach(list, i, item)
+                {
                         _cleanup_free_ char *item_path =
-                                xasprintf("%s.%s[%zu]", path, throttles[t].key, i);
+                            xasprintf("%s.%s[%zu]", path, throttles[t].key, i);
                         int64_t major, minor;
                         uint64_t rate = 0;
                         if (device_numbers(item, item_path, &major, &minor, err) < 0 ||
@@ -213,7 +218,8 @@ static int plan_hugepages(json_t *list, struct cgroup_settings *out, struct erro
 {
         size_t i;
         json_t *item;
-        json_array_foreach(list, i, item) {
+        json_array_foreach(list, i, item)
+        {
                 _cleanup_free_ char *path = xasprintf(RES ".hugepageLimits[%zu]", i);
                 const char *size = NULL;
                 uint64_t limit = 0;
@@ -227,12 +233,10 @@ static int plan_hugepages(json_t *list, struct cgroup_settings *out, struct erro
                 /* config-linux.md: the reservation limit where the kernel has one (it
                  * fails mmap instead of faulting later), and the page fault limit. */
                 _cleanup_free_ char *rsvd = xasprintf("hugetlb.%s.rsvd.max", size);
-                cgroup_settings_add(out, RES ".hugepageLimits", "hugetlb", rsvd, "%" PRIu64,
-                                    limit);
+                cgroup_settings_add(out, RES ".hugepageLimits", "hugetlb", rsvd, "%" PRIu64, limit);
                 out->items[out->n - 1].optional = true;
                 _cleanup_free_ char *file = xasprintf("hugetlb.%s.max", size);
-                cgroup_settings_add(out, RES ".hugepageLimits", "hugetlb", file, "%" PRIu64,
-                                    limit);
+                cgroup_settings_add(out, RES ".hugepageLimits", "hugetlb", file, "%" PRIu64, limit);
         }
         return 0;
 }
@@ -241,7 +245,8 @@ static int plan_rdma(json_t *rdma, struct cgroup_settings *out, struct error **e
 {
         const char *name;
         json_t *limits;
-        json_object_foreach(rdma, name, limits) {
+        json_object_foreach(rdma, name, limits)
+        {
                 _cleanup_free_ char *path = xasprintf(RES ".rdma.%s", name);
                 uint64_t handles = 0, objects = 0;
                 int h, o;
@@ -266,7 +271,8 @@ static int plan_unified(json_t *unified, struct cgroup_settings *out, struct err
 {
         const char *key;
         json_t *value;
-        json_object_foreach(unified, key, value) {
+        json_object_foreach(unified, key, value)
+        {
                 _cleanup_free_ char *path = xasprintf(RES ".unified.%s", key);
                 const char *dot = strchr(key, '.');
                 if (dot == NULL || dot == key || strchr(key, '/') != NULL)
@@ -286,8 +292,8 @@ int cgroup_v2_plan(json_t *resources, const struct cgroup_current *current,
         int r;
         if (!json_is_object(resources))
                 return error_set(err, 0, RES ": must be an object");
-#define SECTION(key, kind) (section = NULL, r = cgroup_json_container(resources, RES, key, kind, \
-                                                                       &section, err))
+#define SECTION(key, kind)                                                                         \
+        (section = NULL, r = cgroup_json_container(resources, RES, key, kind, &section, err))
         if (SECTION("memory", 'o') < 0 || (r && plan_memory(section, current, out, err) < 0))
                 return -1;
         if (SECTION("cpu", 'o') < 0 || (r && plan_cpu(section, current, out, err) < 0))
@@ -304,8 +310,9 @@ int cgroup_v2_plan(json_t *resources, const struct cgroup_current *current,
                 return -1;
         if (r && (json_object_get(section, "classID") ||
                   json_array_size(json_object_get(section, "priorities"))))
-                return error_set(err, 0, RES ".network: net_cls and net_prio are cgroup v1 "
-                                         "controllers, not available on cgroup v2");
+                return error_set(err, 0,
+                                 RES ".network: net_cls and net_prio are cgroup v1 "
+                                     "controllers, not available on cgroup v2");
         /* Last, so that a unified key overrides what the fields above set (as runc). */
         if (SECTION("unified", 'o') < 0 || (r && plan_unified(section, out, err) < 0))
                 return -1;
@@ -327,18 +334,19 @@ static bool list_has_at(int dirfd, const char *file, const char *name)
         return false;
 }
 
-int cgroup_v2_settings_write(int dirfd, const struct cgroup_settings *settings,
-                             struct error **err)
+int cgroup_v2_settings_write(int dirfd, const struct cgroup_settings *settings, struct error **err)
 {
         for (size_t i = 0; i < settings->n; i++) {
                 const struct cgroup_setting *s = &settings->items[i];
                 if (strcmp(s->controller, "cgroup") != 0 &&
                     !list_has_at(dirfd, "cgroup.controllers", s->controller))
-                        return error_set(err, 0, "%s: the %s controller is not available in "
-                                                 "this cgroup", s->field, s->controller);
+                        return error_set(err, 0,
+                                         "%s: the %s controller is not available in "
+                                         "this cgroup",
+                                         s->field, s->controller);
                 if (!s->optional && faccessat(dirfd, s->file, F_OK, 0) < 0)
-                        return error_set(err, 0, "%s: %s is not supported by this kernel",
-                                         s->field, s->file);
+                        return error_set(err, 0, "%s: %s is not supported by this kernel", s->field,
+                                         s->file);
         }
         for (size_t i = 0; i < settings->n; i++) {
                 const struct cgroup_setting *s = &settings->items[i];
@@ -388,8 +396,7 @@ static int enable_controller(const char *dir, const char *controller, struct err
                 _cleanup_free_ char *word = xasprintf("+%s", controller);
                 if (fs_write_string_at(fd, "cgroup.subtree_control", word, err) < 0) {
                         *p = '\0';
-                        return error_wrap(err, "enable the %s controller in %s", controller,
-                                          level);
+                        return error_wrap(err, "enable the %s controller in %s", controller, level);
                 }
         }
         return 0;

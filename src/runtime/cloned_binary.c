@@ -27,7 +27,7 @@ int cloned_binary_ensure(char **argv, struct error **err)
         if (fstat(self, &st) < 0)
                 return error_set(err, errno, "stat /proc/self/exe");
         _cleanup_close_ int copy =
-                (int)syscall(SYS_memfd_create, "berth-runtime", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+            (int)syscall(SYS_memfd_create, "berth-runtime", MFD_CLOEXEC | MFD_ALLOW_SEALING);
         if (copy < 0)
                 return error_set(err, errno, "memfd_create for a copy of the runtime");
         for (off_t left = st.st_size; left > 0;) {

@@ -14,8 +14,8 @@ struct oci_config;
 struct oci_key_value;
 
 struct runtime_options {
-        const char *root;     /* state directory, e.g. /run/berth-runtime */
-        bool systemd_cgroup;  /* --systemd-cgroup */
+        const char *root;    /* state directory, e.g. /run/berth-runtime */
+        bool systemd_cgroup; /* --systemd-cgroup */
 };
 
 struct create_options {

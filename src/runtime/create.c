@@ -37,17 +37,16 @@
 /* The kernel's struct clone_args (include/uapi/linux/sched.h), declared here because
  * <linux/sched.h> clashes with glibc's <sched.h>. */
 struct clone3_args {
-        uint64_t flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls,
-                set_tid, set_tid_size, cgroup;
+        uint64_t flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls, set_tid,
+            set_tid_size, cgroup;
 };
 #define CLONE_INTO_CGROUP_FLAG 0x200000000ULL
 
 static const uint64_t clone_flags[OCI_NS_COUNT] = {
-        [OCI_NS_PID] = CLONE_NEWPID, [OCI_NS_NETWORK] = CLONE_NEWNET,
-        [OCI_NS_MOUNT] = CLONE_NEWNS, [OCI_NS_IPC] = CLONE_NEWIPC,
-        [OCI_NS_UTS] = CLONE_NEWUTS, [OCI_NS_USER] = CLONE_NEWUSER,
-        /* cgroup: unshared by the init once it is in its cgroup; time: unshared by the init,
-         * which sets its offsets before exec moves it in */
+    [OCI_NS_PID] = CLONE_NEWPID, [OCI_NS_NETWORK] = CLONE_NEWNET, [OCI_NS_MOUNT] = CLONE_NEWNS,
+    [OCI_NS_IPC] = CLONE_NEWIPC, [OCI_NS_UTS] = CLONE_NEWUTS,     [OCI_NS_USER] = CLONE_NEWUSER,
+    /* cgroup: unshared by the init once it is in its cgroup; time: unshared by the init,
+     * which sets its offsets before exec moves it in */
 };
 
 /* sysctls live in namespaces; one whose namespace the container does not own would change
@@ -58,10 +57,10 @@ static int check_sysctl(const struct oci_config *c, const char *key, struct erro
                 const char *prefix;
                 enum oci_namespace_type ns;
         } owners[] = {
-                {"net.", OCI_NS_NETWORK},      {"kernel.msg", OCI_NS_IPC},
-                {"kernel.sem", OCI_NS_IPC},    {"kernel.shm", OCI_NS_IPC},
-                {"fs.mqueue.", OCI_NS_IPC},    {"kernel.hostname", OCI_NS_UTS},
-                {"kernel.domainname", OCI_NS_UTS},
+            {"net.", OCI_NS_NETWORK},          {"kernel.msg", OCI_NS_IPC},
+            {"kernel.sem", OCI_NS_IPC},        {"kernel.shm", OCI_NS_IPC},
+            {"fs.mqueue.", OCI_NS_IPC},        {"kernel.hostname", OCI_NS_UTS},
+            {"kernel.domainname", OCI_NS_UTS},
         };
         for (size_t i = 0; i < ARRAY_SIZE(owners); i++) {
                 if (strncmp(key, owners[i].prefix, strlen(owners[i].prefix)) != 0)
@@ -85,24 +84,29 @@ static int check_config(const struct oci_config *c, const struct create_options 
         const struct oci_namespace *user = oci_config_namespace(c, OCI_NS_USER);
         const struct oci_linux *lc = &c->linux_config;
         if (user && user->path == NULL && (lc->n_uid_mappings == 0 || lc->n_gid_mappings == 0))
-                return error_set(err, 0, "config.json: a new user namespace needs "
-                                         "linux.uidMappings and linux.gidMappings");
+                return error_set(err, 0,
+                                 "config.json: a new user namespace needs "
+                                 "linux.uidMappings and linux.gidMappings");
         if (!user && (lc->n_uid_mappings || lc->n_gid_mappings))
-                return error_set(err, 0, "config.json: linux.uidMappings and gidMappings need a "
-                                         "user namespace");
+                return error_set(err, 0,
+                                 "config.json: linux.uidMappings and gidMappings need a "
+                                 "user namespace");
         const struct oci_namespace *uts = oci_config_namespace(c, OCI_NS_UTS);
         if ((c->hostname || c->domainname) && (uts == NULL || uts->path))
-                return error_set(err, 0, "config.json: hostname and domainname need a new uts "
-                                         "namespace");
+                return error_set(err, 0,
+                                 "config.json: hostname and domainname need a new uts "
+                                 "namespace");
         if (oci_config_namespace(c, OCI_NS_MOUNT) == NULL)
-                return error_set(err, 0, "config.json: linux.namespaces: a mount namespace is "
-                                         "required");
+                return error_set(err, 0,
+                                 "config.json: linux.namespaces: a mount namespace is "
+                                 "required");
         for (size_t i = 0; i < c->linux_config.n_sysctl; i++)
                 if (check_sysctl(c, c->linux_config.sysctl[i].key, err) < 0)
                         return -1;
         if (c->process->terminal && opts->console_socket == NULL && !opts->foreground)
-                return error_set(err, 0, "process.terminal is true: --console-socket is required "
-                                         "when the runtime does not stay in the foreground");
+                return error_set(err, 0,
+                                 "process.terminal is true: --console-socket is required "
+                                 "when the runtime does not stay in the foreground");
         if (!c->process->terminal && opts->console_socket)
                 return error_set(err, 0, "--console-socket given but process.terminal is false");
         return seccomp_check(c, err);
@@ -124,13 +128,13 @@ static char *hook_state(const char *id, const char *status, pid_t pid, const cha
                         const struct oci_config *c)
 {
         struct oci_state state = {
-                .oci_version = OCI_RUNTIME_SPEC_VERSION,
-                .id = id,
-                .status = status,
-                .pid = pid,
-                .bundle = bundle,
-                .annotations = c->annotations,
-                .n_annotations = c->n_annotations,
+            .oci_version = OCI_RUNTIME_SPEC_VERSION,
+            .id = id,
+            .status = status,
+            .pid = pid,
+            .bundle = bundle,
+            .annotations = c->annotations,
+            .n_annotations = c->n_annotations,
         };
         return oci_state_to_json(&state, 0);
 }
@@ -164,7 +168,7 @@ static void create_job_undo(struct create_job *job)
          * the poststop hooks (runc runs them for any failed create, as we do). */
         if (spawned && job->config->hooks.poststop.len) {
                 _cleanup_free_ char *state =
-                        hook_state(job->opts->id, "stopped", 0, job->bundle, job->config);
+                    hook_state(job->opts->id, "stopped", 0, job->bundle, job->config);
                 hooks_run_all(&job->config->hooks.poststop, "poststop", state);
         }
         if (job->dir_made)
@@ -202,7 +206,7 @@ static int load_bundle(struct create_job *job, struct error **err)
                 return -1;
         const char *root = job->config->root_path;
         _cleanup_free_ char *rootfs =
-                root[0] == '/' ? xstrdup(root) : xasprintf("%s/%s", job->bundle, root);
+            root[0] == '/' ? xstrdup(root) : xasprintf("%s/%s", job->bundle, root);
         if (realpath(rootfs, resolved) == NULL)
                 return error_set(err, errno, "root.path %s", rootfs);
         struct stat st;
@@ -225,8 +229,10 @@ static int rootless_cgroup_check(struct create_job *job, struct error **err)
         if (access(parent, W_OK) == 0)
                 return 0;
         if (job->config->linux_config.resources)
-                return error_set(err, EACCES, "linux.resources: cgroup %s is not writable for "
-                                              "uid %u", parent, (unsigned)geteuid());
+                return error_set(err, EACCES,
+                                 "linux.resources: cgroup %s is not writable for "
+                                 "uid %u",
+                                 parent, (unsigned)geteuid());
         log_debug("rootless: no cgroup for the container (%s is not writable)", parent);
         cgroup_free(job->cgroup);
         job->cgroup = NULL;
@@ -353,7 +359,7 @@ static int run_runtime_hooks(struct create_job *job, struct error **err)
 {
         const struct oci_hooks *hooks = &job->config->hooks;
         _cleanup_free_ char *state =
-                hook_state(job->opts->id, "creating", job->pid, job->bundle, job->config);
+            hook_state(job->opts->id, "creating", job->pid, job->bundle, job->config);
         if (hooks_run(&hooks->prestart, "prestart", state, err) < 0 ||
             hooks_run(&hooks->create_runtime, "createRuntime", state, err) < 0) {
                 sync_send(job->sync_fd, SYNC_ERROR, "hook failed");
@@ -421,15 +427,15 @@ static int record_container(struct create_job *job, struct container_record **ou
 {
         struct container_record *rec = xcalloc(1, sizeof(*rec));
         *rec = (struct container_record){
-                .id = xstrdup(job->opts->id),
-                .pid = job->pid,
-                .start_time = process_start_time(job->pid),
-                .bundle = xstrdup(job->bundle),
-                .rootfs = xstrdup(job->rootfs),
-                .created = now_rfc3339(),
-                .owner = xstrdup(""),
-                .cgroup = job->cgroup,
-                .config = job->config,
+            .id = xstrdup(job->opts->id),
+            .pid = job->pid,
+            .start_time = process_start_time(job->pid),
+            .bundle = xstrdup(job->bundle),
+            .rootfs = xstrdup(job->rootfs),
+            .created = now_rfc3339(),
+            .owner = xstrdup(""),
+            .cgroup = job->cgroup,
+            .config = job->config,
         };
         int r = container_record_save(job->rt, rec, job->config_text, err);
         if (r == 0 && job->opts->pid_file) {
@@ -456,16 +462,21 @@ int container_create(const struct runtime_options *rt, const struct create_optio
                      struct created_container *out, struct error **err)
 {
         struct create_job job = {.rt = rt, .opts = opts, .sync_fd = -1};
-        struct init_context ctx = {.opts = opts, .id = opts->id, .console_fd = -1,
-                                   .fifo_fd = -1, .fifo_keep_fd = -1, .error_fd = -1};
+        struct init_context ctx = {.opts = opts,
+                                   .id = opts->id,
+                                   .console_fd = -1,
+                                   .fifo_fd = -1,
+                                   .fifo_keep_fd = -1,
+                                   .error_fd = -1};
         if (out)
-                *out = (struct created_container){.pid = -1, .pty_master = -1, .sync_fd = -1,
-                                                  .record = NULL};
+                *out = (struct created_container){
+                    .pid = -1, .pty_master = -1, .sync_fd = -1, .record = NULL};
         if (container_id_check(opts->id, err) < 0)
                 return -1;
         if (rt->systemd_cgroup)
-                return error_set(err, 0, "--systemd-cgroup: the systemd cgroup driver needs "
-                                         "systemd, which is not running on this host");
+                return error_set(err, 0,
+                                 "--systemd-cgroup: the systemd cgroup driver needs "
+                                 "systemd, which is not running on this host");
         if (load_bundle(&job, err) < 0 || make_state_dir(&job, err) < 0)
                 goto fail;
         job.cgroup = cgroup_new(job.config->linux_config.cgroups_path, opts->id, err);

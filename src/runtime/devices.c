@@ -18,17 +18,17 @@ static const struct {
         const char *name;
         unsigned major, minor;
 } default_devices[] = {
-        {"null", 1, 3}, {"zero", 1, 5}, {"full", 1, 7},
-        {"random", 1, 8}, {"urandom", 1, 9}, {"tty", 5, 0},
+    {"null", 1, 3},   {"zero", 1, 5},    {"full", 1, 7},
+    {"random", 1, 8}, {"urandom", 1, 9}, {"tty", 5, 0},
 };
 
 static const struct {
         const char *target, *name;
 } default_links[] = {
-        {"/proc/self/fd", "fd"},
-        {"/proc/self/fd/0", "stdin"},
-        {"/proc/self/fd/1", "stdout"},
-        {"/proc/self/fd/2", "stderr"},
+    {"/proc/self/fd", "fd"},
+    {"/proc/self/fd/0", "stdin"},
+    {"/proc/self/fd/1", "stdout"},
+    {"/proc/self/fd/2", "stderr"},
 };
 
 /* /dev bind-mounted from the host keeps the host's nodes: then we add nothing. */
@@ -41,7 +41,8 @@ static bool dev_is_bind_mount(const struct oci_config *c)
                 if (m->type && strcmp(m->type, "bind") == 0)
                         return true;
                 for (size_t j = 0; j < m->n_options; j++)
-                        if (strcmp(m->options[j], "bind") == 0 || strcmp(m->options[j], "rbind") == 0)
+                        if (strcmp(m->options[j], "bind") == 0 ||
+                            strcmp(m->options[j], "rbind") == 0)
                                 return true;
         }
         return false;
@@ -49,8 +50,8 @@ static bool dev_is_bind_mount(const struct oci_config *c)
 
 static int bind_host_node(int dirfd, const char *name, const char *path, struct error **err)
 {
-        _cleanup_close_ int fd = openat(dirfd, name, O_CREAT | O_WRONLY | O_CLOEXEC | O_NOFOLLOW,
-                                        0600);
+        _cleanup_close_ int fd =
+            openat(dirfd, name, O_CREAT | O_WRONLY | O_CLOEXEC | O_NOFOLLOW, 0600);
         if (fd < 0)
                 return error_set(err, errno, "create %s to bind the host's device on", path);
         char target[64];
@@ -60,8 +61,8 @@ static int bind_host_node(int dirfd, const char *name, const char *path, struct 
         return 0;
 }
 
-static int make_node(int rootfd, const char *path, mode_t mode, dev_t dev, bool has_uid,
-                     uid_t uid, bool has_gid, gid_t gid, struct error **err)
+static int make_node(int rootfd, const char *path, mode_t mode, dev_t dev, bool has_uid, uid_t uid,
+                     bool has_gid, gid_t gid, struct error **err)
 {
         _cleanup_free_ char *dir = xstrdup(path);
         char *slash = strrchr(dir, '/');
@@ -80,9 +81,8 @@ static int make_node(int rootfd, const char *path, mode_t mode, dev_t dev, bool 
                         return error_set(err, errno, "mknod %s", path);
                 return bind_host_node(dirfd, name, path, err);
         }
-        if ((has_uid || has_gid) &&
-            fchownat(dirfd, name, has_uid ? uid : (uid_t)-1, has_gid ? gid : (gid_t)-1,
-                     AT_SYMLINK_NOFOLLOW) < 0)
+        if ((has_uid || has_gid) && fchownat(dirfd, name, has_uid ? uid : (uid_t)-1,
+                                             has_gid ? gid : (gid_t)-1, AT_SYMLINK_NOFOLLOW) < 0)
                 return error_set(err, errno, "chown %s", path);
         return 0;
 }
@@ -90,9 +90,12 @@ static int make_node(int rootfd, const char *path, mode_t mode, dev_t dev, bool 
 static mode_t device_type_bits(char type)
 {
         switch (type) {
-        case 'b': return S_IFBLK;
-        case 'p': return S_IFIFO;
-        default: return S_IFCHR;
+        case 'b':
+                return S_IFBLK;
+        case 'p':
+                return S_IFIFO;
+        default:
+                return S_IFCHR;
         }
 }
 
@@ -103,8 +106,8 @@ int devices_setup(struct init_context *ctx, int rootfd, struct error **err)
                 for (size_t i = 0; i < ARRAY_SIZE(default_devices); i++) {
                         _cleanup_free_ char *path = xasprintf("/dev/%s", default_devices[i].name);
                         dev_t dev = makedev(default_devices[i].major, default_devices[i].minor);
-                        if (make_node(rootfd, path, S_IFCHR | 0666, dev, false, 0, false, 0,
-                                      err) < 0)
+                        if (make_node(rootfd, path, S_IFCHR | 0666, dev, false, 0, false, 0, err) <
+                            0)
                                 return -1;
                 }
                 _cleanup_close_ int devfd = fs_open_in_root(rootfd, "/dev", true, false, err);

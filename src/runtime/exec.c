@@ -26,16 +26,16 @@
 #include "unix_socket.h"
 
 struct clone3_args {
-        uint64_t flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls,
-                set_tid, set_tid_size, cgroup;
+        uint64_t flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls, set_tid,
+            set_tid_size, cgroup;
 };
 #define CLONE_INTO_CGROUP_FLAG 0x200000000ULL
 
 static const int join_flags[OCI_NS_COUNT] = {
-        [OCI_NS_NETWORK] = CLONE_NEWNET, [OCI_NS_MOUNT] = CLONE_NEWNS,
-        [OCI_NS_IPC] = CLONE_NEWIPC,     [OCI_NS_UTS] = CLONE_NEWUTS,
-        [OCI_NS_USER] = CLONE_NEWUSER,   [OCI_NS_CGROUP] = CLONE_NEWCGROUP,
-        [OCI_NS_TIME] = CLONE_NEWTIME,
+    [OCI_NS_NETWORK] = CLONE_NEWNET, [OCI_NS_MOUNT] = CLONE_NEWNS,
+    [OCI_NS_IPC] = CLONE_NEWIPC,     [OCI_NS_UTS] = CLONE_NEWUTS,
+    [OCI_NS_USER] = CLONE_NEWUSER,   [OCI_NS_CGROUP] = CLONE_NEWCGROUP,
+    [OCI_NS_TIME] = CLONE_NEWTIME,
 };
 
 _Noreturn void exec_init(struct init_context *ctx)
@@ -85,7 +85,7 @@ int container_exec(const struct runtime_options *rt, const struct exec_options *
 {
         *out = (struct created_container){.pid = -1, .pty_master = -1, .sync_fd = -1};
         _cleanup_container_record_ struct container_record *rec =
-                container_record_load(rt, opts->id, err);
+            container_record_load(rt, opts->id, err);
         if (rec == NULL)
                 return -1;
         enum container_status status = container_status(rt, rec);
@@ -101,38 +101,39 @@ int container_exec(const struct runtime_options *rt, const struct exec_options *
                 process = made;
         }
         if (process->terminal && opts->console_socket == NULL && opts->detach)
-                return error_set(err, 0, "exec with a terminal and --detach needs "
-                                         "--console-socket");
+                return error_set(err, 0,
+                                 "exec with a terminal and --detach needs "
+                                 "--console-socket");
         if (!process->terminal && opts->console_socket)
-                return error_set(err, 0, "--console-socket given but the process has no "
-                                         "terminal");
+                return error_set(err, 0,
+                                 "--console-socket given but the process has no "
+                                 "terminal");
         _cleanup_close_ int pidfd = process_pidfd_open(rec->pid);
         if (pidfd < 0 || !process_alive(rec->pid, rec->start_time))
-                return error_set(err, 0, "cannot exec in container %s: its init is gone",
-                                 opts->id);
+                return error_set(err, 0, "cannot exec in container %s: its init is gone", opts->id);
 
         struct oci_config view = config_with_process(rec->config, process);
         struct create_options create_opts = {
-                .id = opts->id,
-                .console_socket = opts->console_socket,
-                .preserve_fds = opts->preserve_fds,
-                .start_now = true,
-                .foreground = !opts->detach,
-                .no_new_keyring = true,
+            .id = opts->id,
+            .console_socket = opts->console_socket,
+            .preserve_fds = opts->preserve_fds,
+            .start_now = true,
+            .foreground = !opts->detach,
+            .no_new_keyring = true,
         };
         struct init_context ctx = {
-                .config = &view,
-                .opts = &create_opts,
-                .id = opts->id,
-                .bundle = rec->bundle,
-                .rootfs = rec->rootfs,
-                .cgroup = rec->cgroup,
-                .console_fd = -1,
-                .fifo_fd = -1,
-                .fifo_keep_fd = -1,
-                .error_fd = -1,
-                .is_exec = true,
-                .pidfd = pidfd,
+            .config = &view,
+            .opts = &create_opts,
+            .id = opts->id,
+            .bundle = rec->bundle,
+            .rootfs = rec->rootfs,
+            .cgroup = rec->cgroup,
+            .console_fd = -1,
+            .fifo_fd = -1,
+            .fifo_keep_fd = -1,
+            .error_fd = -1,
+            .is_exec = true,
+            .pidfd = pidfd,
         };
         _cleanup_close_ int console = -1, cgroup_fd = -1;
         if (opts->console_socket) {

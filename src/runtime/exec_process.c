@@ -31,7 +31,8 @@ static void merge_env(json_t *process, char *const *env, size_t n)
                 size_t index;
                 json_t *entry;
                 bool replaced = false;
-                json_array_foreach(list, index, entry) {
+                json_array_foreach(list, index, entry)
+                {
                         const char *old = json_string_value(entry);
                         if (old && strncmp(old, env[i], key_len) == 0 &&
                             (old[key_len] == '=' || old[key_len] == '\0')) {

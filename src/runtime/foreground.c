@@ -22,8 +22,8 @@ void foreground_signal_set(sigset_t *set)
 {
         sigfillset(set);
         /* Faults are ours, not the container's; SIGKILL and SIGSTOP cannot be caught. */
-        static const int ours[] = {SIGKILL, SIGSTOP, SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT,
-                                   SIGTRAP, SIGSYS, SIGTTIN, SIGTTOU, SIGTSTP};
+        static const int ours[] = {SIGKILL, SIGSTOP, SIGSEGV, SIGBUS,  SIGILL,  SIGFPE,
+                                   SIGABRT, SIGTRAP, SIGSYS,  SIGTTIN, SIGTTOU, SIGTSTP};
         for (size_t i = 0; i < ARRAY_SIZE(ours); i++)
                 sigdelset(set, ours[i]);
 }
@@ -76,10 +76,10 @@ int foreground_wait(struct created_container *c, struct error **err)
         _cleanup_free_ char *exec_error = NULL;
         while (!exited) {
                 struct pollfd fds[4] = {
-                        {.fd = sfd, .events = POLLIN},
-                        {.fd = c->sync_fd, .events = POLLIN},
-                        {.fd = stdin_open ? STDIN_FILENO : -1, .events = POLLIN},
-                        {.fd = master, .events = POLLIN},
+                    {.fd = sfd, .events = POLLIN},
+                    {.fd = c->sync_fd, .events = POLLIN},
+                    {.fd = stdin_open ? STDIN_FILENO : -1, .events = POLLIN},
+                    {.fd = master, .events = POLLIN},
                 };
                 if (poll(fds, 4, -1) < 0) {
                         if (errno == EINTR)

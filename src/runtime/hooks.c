@@ -142,8 +142,8 @@ static int run_one(const struct oci_hook *hook, const char *kind, size_t index,
                                  index, hook->path, hook->timeout);
         if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
                 return error_set(err, 0, "%s hook #%zu (%s): exited with status %d%s%s", kind,
-                                 index, hook->path, process_exit_code(status),
-                                 used ? ": " : "", output);
+                                 index, hook->path, process_exit_code(status), used ? ": " : "",
+                                 output);
         return 0;
 }
 

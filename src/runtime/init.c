@@ -28,10 +28,10 @@
 #include "terminal.h"
 
 static const int namespace_flags[OCI_NS_COUNT] = {
-        [OCI_NS_PID] = CLONE_NEWPID,       [OCI_NS_NETWORK] = CLONE_NEWNET,
-        [OCI_NS_MOUNT] = CLONE_NEWNS,      [OCI_NS_IPC] = CLONE_NEWIPC,
-        [OCI_NS_UTS] = CLONE_NEWUTS,       [OCI_NS_USER] = CLONE_NEWUSER,
-        [OCI_NS_CGROUP] = CLONE_NEWCGROUP, [OCI_NS_TIME] = CLONE_NEWTIME,
+    [OCI_NS_PID] = CLONE_NEWPID,       [OCI_NS_NETWORK] = CLONE_NEWNET,
+    [OCI_NS_MOUNT] = CLONE_NEWNS,      [OCI_NS_IPC] = CLONE_NEWIPC,
+    [OCI_NS_UTS] = CLONE_NEWUTS,       [OCI_NS_USER] = CLONE_NEWUSER,
+    [OCI_NS_CGROUP] = CLONE_NEWCGROUP, [OCI_NS_TIME] = CLONE_NEWTIME,
 };
 
 /* A new time namespace takes its clock offsets (linux.timeOffsets) before any process is
@@ -43,7 +43,8 @@ static int setup_time_namespace(struct init_context *ctx, struct error **err)
         json_t *offsets = ctx->config->linux_config.time_offsets;
         const char *clock;
         json_t *value;
-        json_object_foreach(offsets, clock, value) {
+        json_object_foreach(offsets, clock, value)
+        {
                 json_int_t secs = json_integer_value(json_object_get(value, "secs"));
                 json_int_t nanosecs = json_integer_value(json_object_get(value, "nanosecs"));
                 char line[128];
@@ -68,7 +69,7 @@ static int become_namespace_root(struct error **err)
  * The mount namespace goes last so the other paths are looked up on the host. */
 static int join_namespaces(struct init_context *ctx, struct error **err)
 {
-        static const enum oci_namespace_type order[] = {OCI_NS_USER, OCI_NS_IPC, OCI_NS_UTS,
+        static const enum oci_namespace_type order[] = {OCI_NS_USER,    OCI_NS_IPC,    OCI_NS_UTS,
                                                         OCI_NS_NETWORK, OCI_NS_CGROUP, OCI_NS_TIME,
                                                         OCI_NS_MOUNT};
         for (size_t i = 0; i < ARRAY_SIZE(order); i++) {
@@ -97,13 +98,13 @@ static int join_namespaces(struct init_context *ctx, struct error **err)
 static char *hook_state(struct init_context *ctx, const char *status)
 {
         struct oci_state state = {
-                .oci_version = OCI_RUNTIME_SPEC_VERSION,
-                .id = ctx->id,
-                .status = status,
-                .pid = getpid(), /* as the container sees it (runtime.md "State") */
-                .bundle = ctx->bundle,
-                .annotations = ctx->config->annotations,
-                .n_annotations = ctx->config->n_annotations,
+            .oci_version = OCI_RUNTIME_SPEC_VERSION,
+            .id = ctx->id,
+            .status = status,
+            .pid = getpid(), /* as the container sees it (runtime.md "State") */
+            .bundle = ctx->bundle,
+            .annotations = ctx->config->annotations,
+            .n_annotations = ctx->config->n_annotations,
         };
         return oci_state_to_json(&state, 0);
 }
@@ -327,8 +328,8 @@ _Noreturn void init_run_process(struct init_context *ctx, const char *exe)
                 goto fail;
         if (!ctx->is_exec && ctx->config->hooks.start_container.len) {
                 _cleanup_free_ char *state = hook_state(ctx, "created");
-                if (hooks_run(&ctx->config->hooks.start_container, "startContainer", state,
-                              &err) < 0)
+                if (hooks_run(&ctx->config->hooks.start_container, "startContainer", state, &err) <
+                    0)
                         goto fail;
         }
         execve(exe, p->args, env);

@@ -12,14 +12,14 @@ struct init_context {
         const struct oci_config *config;
         const struct create_options *opts;
         const char *id;
-        const char *bundle;  /* absolute */
-        const char *rootfs;  /* absolute host path */
+        const char *bundle; /* absolute */
+        const char *rootfs; /* absolute host path */
         const struct cgroup *cgroup;
         int sync_fd;
-        int console_fd;      /* connected --console-socket, or -1 */
-        int fifo_fd;         /* exec.fifo opened for reading, or -1 (start_now) */
-        int fifo_keep_fd;    /* our own writer, so that read() blocks until start writes */
-        int error_fd;        /* <state dir>/exec.error: why we failed after create, or -1 */
+        int console_fd;            /* connected --console-socket, or -1 */
+        int fifo_fd;               /* exec.fifo opened for reading, or -1 (start_now) */
+        int fifo_keep_fd;          /* our own writer, so that read() blocks until start writes */
+        int error_fd;              /* <state dir>/exec.error: why we failed after create, or -1 */
         bool new_ns[OCI_NS_COUNT]; /* created by us (not joined by path) */
         bool placed;               /* the parent has put us in our cgroup */
         bool is_exec;              /* an exec'd process joining a running container */

@@ -35,7 +35,7 @@ static char *state_for_hooks(const struct runtime_options *rt, const struct cont
 }
 
 static int run_poststart(const struct runtime_options *rt, const struct container_record *rec,
-                        struct error **err)
+                         struct error **err)
 {
         if (rec->config->hooks.poststart.len == 0)
                 return 0;
@@ -51,7 +51,7 @@ static int run_poststart(const struct runtime_options *rt, const struct containe
 int container_start(const struct runtime_options *rt, const char *id, struct error **err)
 {
         _cleanup_container_record_ struct container_record *rec =
-                container_record_load(rt, id, err);
+            container_record_load(rt, id, err);
         if (rec == NULL)
                 return -1;
         enum container_status status = container_status(rt, rec);
@@ -89,7 +89,7 @@ int container_kill(const struct runtime_options *rt, const char *id, int sig, bo
                    struct error **err)
 {
         _cleanup_container_record_ struct container_record *rec =
-                container_record_load(rt, id, err);
+            container_record_load(rt, id, err);
         if (rec == NULL)
                 return -1;
         enum container_status status = container_status(rt, rec);
@@ -139,14 +139,16 @@ int container_delete(const struct runtime_options *rt, const char *id, bool forc
                      struct error **err)
 {
         _cleanup_container_record_ struct container_record *rec =
-                container_record_load(rt, id, err);
+            container_record_load(rt, id, err);
         if (rec == NULL)
                 return -1;
         enum container_status status = container_status(rt, rec);
         if (status == CONTAINER_CREATING) {
                 if (!force)
-                        return error_set(err, 0, "cannot delete container %s: it is being "
-                                                 "created (use --force)", id);
+                        return error_set(err, 0,
+                                         "cannot delete container %s: it is being "
+                                         "created (use --force)",
+                                         id);
                 _cleanup_free_ char *dir = container_dir(rt, id);
                 return fs_remove_tree(dir, err);
         }

@@ -11,34 +11,46 @@ static const struct {
         bool clear; /* the option clears the flag instead of setting it */
         unsigned long flag;
 } flag_options[] = {
-        {"ro", false, MS_RDONLY},           {"rw", true, MS_RDONLY},
-        {"nosuid", false, MS_NOSUID},       {"suid", true, MS_NOSUID},
-        {"nodev", false, MS_NODEV},         {"dev", true, MS_NODEV},
-        {"noexec", false, MS_NOEXEC},       {"exec", true, MS_NOEXEC},
-        {"sync", false, MS_SYNCHRONOUS},    {"async", true, MS_SYNCHRONOUS},
-        {"dirsync", false, MS_DIRSYNC},     {"remount", false, MS_REMOUNT},
-        {"mand", false, MS_MANDLOCK},       {"nomand", true, MS_MANDLOCK},
-        {"noatime", false, MS_NOATIME},     {"atime", true, MS_NOATIME},
-        {"nodiratime", false, MS_NODIRATIME}, {"diratime", true, MS_NODIRATIME},
-        {"relatime", false, MS_RELATIME},   {"norelatime", true, MS_RELATIME},
-        {"strictatime", false, MS_STRICTATIME}, {"nostrictatime", true, MS_STRICTATIME},
-        {"lazytime", false, MS_LAZYTIME},   {"silent", false, MS_SILENT},
-        {"loud", true, MS_SILENT},
+    {"ro", false, MS_RDONLY},
+    {"rw", true, MS_RDONLY},
+    {"nosuid", false, MS_NOSUID},
+    {"suid", true, MS_NOSUID},
+    {"nodev", false, MS_NODEV},
+    {"dev", true, MS_NODEV},
+    {"noexec", false, MS_NOEXEC},
+    {"exec", true, MS_NOEXEC},
+    {"sync", false, MS_SYNCHRONOUS},
+    {"async", true, MS_SYNCHRONOUS},
+    {"dirsync", false, MS_DIRSYNC},
+    {"remount", false, MS_REMOUNT},
+    {"mand", false, MS_MANDLOCK},
+    {"nomand", true, MS_MANDLOCK},
+    {"noatime", false, MS_NOATIME},
+    {"atime", true, MS_NOATIME},
+    {"nodiratime", false, MS_NODIRATIME},
+    {"diratime", true, MS_NODIRATIME},
+    {"relatime", false, MS_RELATIME},
+    {"norelatime", true, MS_RELATIME},
+    {"strictatime", false, MS_STRICTATIME},
+    {"nostrictatime", true, MS_STRICTATIME},
+    {"lazytime", false, MS_LAZYTIME},
+    {"silent", false, MS_SILENT},
+    {"loud", true, MS_SILENT},
 };
 
 static const struct {
         const char *name;
         unsigned long flags;
 } propagation_options[] = {
-        {"private", MS_PRIVATE},   {"rprivate", MS_PRIVATE | MS_REC},
-        {"shared", MS_SHARED},     {"rshared", MS_SHARED | MS_REC},
-        {"slave", MS_SLAVE},       {"rslave", MS_SLAVE | MS_REC},
-        {"unbindable", MS_UNBINDABLE}, {"runbindable", MS_UNBINDABLE | MS_REC},
+    {"private", MS_PRIVATE},       {"rprivate", MS_PRIVATE | MS_REC},
+    {"shared", MS_SHARED},         {"rshared", MS_SHARED | MS_REC},
+    {"slave", MS_SLAVE},           {"rslave", MS_SLAVE | MS_REC},
+    {"unbindable", MS_UNBINDABLE}, {"runbindable", MS_UNBINDABLE | MS_REC},
 };
 
 /* Accepted and ignored: they mean nothing to mount(2) (tmpcopyup is runc's extension). */
 static const char *const ignored_options[] = {"defaults", "tmpcopyup", "_netdev", "nofail",
-                                              "auto", "noauto", "user", "nouser"};
+                                              "auto",     "noauto",    "user",    "nouser"};
 
 int mount_propagation_parse(const char *name, unsigned long *flags)
 {

@@ -179,9 +179,8 @@ static int mount_one(struct init_context *ctx, int rootfd, const struct oci_moun
                 o.bind = true;
         if (o.bind) {
                 /* A relative source is relative to the bundle (config.md "mounts"). */
-                _cleanup_free_ char *abs = source[0] == '/'
-                                                   ? xstrdup(source)
-                                                   : xasprintf("%s/%s", ctx->bundle, source);
+                _cleanup_free_ char *abs =
+                    source[0] == '/' ? xstrdup(source) : xasprintf("%s/%s", ctx->bundle, source);
                 ret = bind_mount(rootfd, abs, m->destination, &o, err);
         } else if (strcmp(type, "cgroup") == 0 || strcmp(type, "cgroup2") == 0) {
                 ret = cgroup_mount(ctx, rootfd, m, &o, err);
@@ -199,8 +198,9 @@ static int mount_one(struct init_context *ctx, int rootfd, const struct oci_moun
                                 const char *host = type[0] == 's' ? "/sys" : "/dev/mqueue";
                                 ret = mount(host, path, NULL, MS_BIND | MS_REC, NULL);
                                 if (ret == 0 && (o.flags & MS_RDONLY))
-                                        ret = mount(NULL, path, NULL,
-                                                    MS_BIND | MS_REMOUNT | MS_RDONLY | MS_REC, NULL);
+                                        ret =
+                                            mount(NULL, path, NULL,
+                                                  MS_BIND | MS_REMOUNT | MS_RDONLY | MS_REC, NULL);
                         }
                         if (ret < 0)
                                 error_set(err, errno, "mount %s (%s) on %s", source, type,

@@ -24,7 +24,7 @@
 #endif
 
 static void warn_parent(struct init_context *ctx, const char *fmt, ...)
-        __attribute__((format(printf, 2, 3)));
+    __attribute__((format(printf, 2, 3)));
 static void warn_parent(struct init_context *ctx, const char *fmt, ...)
 {
         va_list ap;
@@ -42,8 +42,7 @@ static size_t cap_list(struct init_context *ctx, char *const *names, size_t n, c
         for (size_t i = 0; i < n; i++) {
                 cap_value_t v;
                 if (cap_from_name(names[i], &v) < 0 || v > cap_max_bits() - 1) {
-                        warn_parent(ctx, "ignoring unknown or unsupported capability %s",
-                                    names[i]);
+                        warn_parent(ctx, "ignoring unknown or unsupported capability %s", names[i]);
                         continue;
                 }
                 out[count++] = v;
@@ -63,9 +62,9 @@ static int set_capabilities(struct init_context *ctx, const struct oci_capabilit
                 size_t n;
                 cap_flag_t flag;
         } sets[] = {
-                {caps->effective, caps->n_effective, CAP_EFFECTIVE},
-                {caps->permitted, caps->n_permitted, CAP_PERMITTED},
-                {caps->inheritable, caps->n_inheritable, CAP_INHERITABLE},
+            {caps->effective, caps->n_effective, CAP_EFFECTIVE},
+            {caps->permitted, caps->n_permitted, CAP_PERMITTED},
+            {caps->inheritable, caps->n_inheritable, CAP_INHERITABLE},
         };
         for (size_t s = 0; s < ARRAY_SIZE(sets); s++) {
                 size_t n = cap_list(ctx, sets[s].names, sets[s].n, list);
@@ -103,8 +102,7 @@ static int drop_bounding(struct init_context *ctx, const struct oci_capabilities
                         if (keep[i] == c)
                                 wanted = true;
                 if (!wanted && cap_drop_bound(c) < 0 && errno != EINVAL)
-                        return error_set(err, errno, "drop capability %d from the bounding set",
-                                         c);
+                        return error_set(err, errno, "drop capability %d from the bounding set", c);
         }
         return 0;
 }
@@ -127,8 +125,9 @@ int process_setup_identity(struct init_context *ctx, struct error **err)
                 if (setgroups(p->user.n_additional_gids, p->user.additional_gids) < 0)
                         return error_set(err, errno, "setgroups");
         } else if (p->user.n_additional_gids) {
-                return error_set(err, EPERM, "process.user.additionalGids: setgroups is denied "
-                                             "in this (rootless) user namespace");
+                return error_set(err, EPERM,
+                                 "process.user.additionalGids: setgroups is denied "
+                                 "in this (rootless) user namespace");
         }
         if (setresgid(p->user.gid, p->user.gid, p->user.gid) < 0)
                 return error_set(err, errno, "setgid %u", (unsigned)p->user.gid);
@@ -155,8 +154,8 @@ static int set_rlimit(struct init_context *ctx, const struct oci_rlimit *rl, str
         if (getrlimit(rl->resource, &now) < 0 || want.rlim_max <= now.rlim_max)
                 return error_set(err, EPERM, "setrlimit %s", rl->type);
         struct rlimit clamped = {.rlim_max = now.rlim_max,
-                                 .rlim_cur = want.rlim_cur < now.rlim_max ? want.rlim_cur
-                                                                          : now.rlim_max};
+                                 .rlim_cur =
+                                     want.rlim_cur < now.rlim_max ? want.rlim_cur : now.rlim_max};
         if (setrlimit(rl->resource, &clamped) < 0)
                 return error_set(err, errno, "setrlimit %s", rl->type);
         warn_parent(ctx,
@@ -181,8 +180,7 @@ int process_setup_limits(struct init_context *ctx, struct error **err)
         }
         if (!ctx->opts->no_new_keyring) {
                 _cleanup_free_ char *name = xasprintf("_ses.%s", ctx->id);
-                if (syscall(SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, name) < 0 &&
-                    errno != ENOSYS)
+                if (syscall(SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, name) < 0 && errno != ENOSYS)
                         return error_set(err, errno, "join session keyring");
         }
         return 0;

@@ -151,8 +151,7 @@ int rootfs_finalize(struct init_context *ctx, struct error **err)
         unsigned long propagation;
         if (lc->rootfs_propagation &&
             mount_propagation_parse(lc->rootfs_propagation, &propagation) == 0 &&
-            (propagation & (MS_SHARED | MS_SLAVE)) &&
-            mount(NULL, "/", NULL, propagation, NULL) < 0)
+            (propagation & (MS_SHARED | MS_SLAVE)) && mount(NULL, "/", NULL, propagation, NULL) < 0)
                 return error_set(err, errno, "set propagation of the container root");
         for (size_t i = 0; i < lc->n_sysctl; i++)
                 if (write_sysctl(lc->sysctl[i].key, lc->sysctl[i].value, err) < 0)

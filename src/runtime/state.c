@@ -57,8 +57,7 @@ int container_record_save(const struct runtime_options *rt, const struct contain
         _cleanup_free_ char *dir = container_dir(rt, rec->id);
         if (config_text) {
                 _cleanup_free_ char *config_path = xasprintf("%s/config.json", dir);
-                if (fs_replace_file(config_path, config_text, strlen(config_text), 0600,
-                                         err) < 0)
+                if (fs_replace_file(config_path, config_text, strlen(config_text), 0600, err) < 0)
                         return -1;
         }
         json_t *doc = json_pack("{s:s, s:I, s:I, s:s, s:s, s:s, s:s}", "id", rec->id, "pid",
@@ -100,8 +99,8 @@ struct container_record *container_record_load(const struct runtime_options *rt,
         const char *bundle = "", *rootfs = "", *created = "", *owner = "";
         json_t *cg = NULL;
         if (json_unpack(doc, "{s:I, s?I, s:s, s?s, s?s, s?s, s?o}", "pid", &pid, "startTime",
-                        &start, "bundle", &bundle, "rootfs", &rootfs, "created", &created,
-                        "owner", &owner, "cgroup", &cg) < 0) {
+                        &start, "bundle", &bundle, "rootfs", &rootfs, "created", &created, "owner",
+                        &owner, "cgroup", &cg) < 0) {
                 json_decref(doc);
                 container_record_free(rec);
                 error_set(err, 0, "container %s: state.json is malformed", id);
@@ -142,11 +141,16 @@ enum container_status container_status(const struct runtime_options *rt,
 const char *container_status_name(enum container_status status)
 {
         switch (status) {
-        case CONTAINER_CREATING: return "creating";
-        case CONTAINER_CREATED: return "created";
-        case CONTAINER_RUNNING: return "running";
-        case CONTAINER_STOPPED: return "stopped";
-        case CONTAINER_PAUSED: return "paused";
+        case CONTAINER_CREATING:
+                return "creating";
+        case CONTAINER_CREATED:
+                return "created";
+        case CONTAINER_RUNNING:
+                return "running";
+        case CONTAINER_STOPPED:
+                return "stopped";
+        case CONTAINER_PAUSED:
+                return "paused";
         }
         return "unknown";
 }
@@ -156,17 +160,18 @@ char *container_state_json(const struct runtime_options *rt, const struct contai
 {
         enum container_status status = container_status(rt, rec);
         struct oci_state state = {
-                .oci_version = OCI_RUNTIME_SPEC_VERSION,
-                .id = rec->id,
-                .status = container_status_name(status),
-                .pid = status == CONTAINER_CREATING ? -1
-                       : status == CONTAINER_STOPPED ? 0 : rec->pid,
-                .bundle = rec->bundle ? rec->bundle : "",
-                .rootfs = rec->rootfs,
-                .created = rec->created,
-                .owner = rec->owner,
-                .annotations = rec->config ? rec->config->annotations : NULL,
-                .n_annotations = rec->config ? rec->config->n_annotations : 0,
+            .oci_version = OCI_RUNTIME_SPEC_VERSION,
+            .id = rec->id,
+            .status = container_status_name(status),
+            .pid = status == CONTAINER_CREATING  ? -1
+                   : status == CONTAINER_STOPPED ? 0
+                                                 : rec->pid,
+            .bundle = rec->bundle ? rec->bundle : "",
+            .rootfs = rec->rootfs,
+            .created = rec->created,
+            .owner = rec->owner,
+            .annotations = rec->config ? rec->config->annotations : NULL,
+            .n_annotations = rec->config ? rec->config->n_annotations : 0,
         };
         return oci_state_to_json(&state, pretty);
 }

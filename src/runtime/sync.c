@@ -32,10 +32,10 @@ int sync_recv(int fd, char *buf, size_t size, int *received_fd, struct error **e
                 struct cmsghdr align;
         } control;
         struct msghdr hdr = {
-                .msg_iov = &iov,
-                .msg_iovlen = 1,
-                .msg_control = control.buf,
-                .msg_controllen = sizeof(control.buf),
+            .msg_iov = &iov,
+            .msg_iovlen = 1,
+            .msg_control = control.buf,
+            .msg_controllen = sizeof(control.buf),
         };
         ssize_t n;
         do

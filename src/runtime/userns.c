@@ -37,9 +37,8 @@ int userns_write_id_maps(pid_t pid, const struct oci_config *config, struct erro
                         return -1;
         }
         if (write_map(pid, "uid_map", "uidMappings", lc->uid_mappings, lc->n_uid_mappings, err) <
-                    0 ||
-            write_map(pid, "gid_map", "gidMappings", lc->gid_mappings, lc->n_gid_mappings, err) <
-                    0)
+                0 ||
+            write_map(pid, "gid_map", "gidMappings", lc->gid_mappings, lc->n_gid_mappings, err) < 0)
                 return -1;
         return 0;
 }

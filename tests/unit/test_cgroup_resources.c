@@ -39,21 +39,20 @@ TEST(memory_swap_to_v2)
                 int64_t swap, limit, want;
                 bool fails;
         } cases[] = {
-                {0, 0, 0, false},                 /* nothing given */
-                {0, -1, -1, false},               /* unlimited memory: unlimited swap */
-                {-1, 100, -1, false},             /* unlimited swap */
-                {300, 100, 200, false},           /* memory+swap minus memory */
-                {100, 100, 0, false},             /* no swap at all */
-                {50, 100, 0, true},               /* below the limit */
-                {300, 0, 0, true},                /* no limit to subtract */
-                {300, -1, 0, true},
+            {0, 0, 0, false},       /* nothing given */
+            {0, -1, -1, false},     /* unlimited memory: unlimited swap */
+            {-1, 100, -1, false},   /* unlimited swap */
+            {300, 100, 200, false}, /* memory+swap minus memory */
+            {100, 100, 0, false},   /* no swap at all */
+            {50, 100, 0, true},     /* below the limit */
+            {300, 0, 0, true},      /* no limit to subtract */
+            {300, -1, 0, true},
         };
         for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
                 struct error *err = NULL;
                 int64_t out = 12345;
                 int rc = cgroup_memory_swap_to_v2(cases[i].swap, cases[i].limit, &out, &err);
-                test_case(cases[i].fails ? rc < 0 && err != NULL
-                                         : rc == 0 && out == cases[i].want,
+                test_case(cases[i].fails ? rc < 0 && err != NULL : rc == 0 && out == cases[i].want,
                           "swap %lld with limit %lld", (long long)cases[i].swap,
                           (long long)cases[i].limit);
                 error_free(&err);
@@ -129,9 +128,10 @@ static char *plan(int version, const char *json, const struct cgroup_current *cu
 
 TEST(v2_memory_files)
 {
-        CHECK_PLAN(2, "{\"memory\": {\"limit\": 104857600, \"reservation\": 52428800, "
-                      "\"swap\": 209715200}}", NULL,
-                   "memory.max=104857600;memory.low=52428800;memory.swap.max=104857600");
+        CHECK_PLAN(2,
+                   "{\"memory\": {\"limit\": 104857600, \"reservation\": 52428800, "
+                   "\"swap\": 209715200}}",
+                   NULL, "memory.max=104857600;memory.low=52428800;memory.swap.max=104857600");
         CHECK_PLAN(2, "{\"memory\": {\"limit\": -1}}", NULL, "memory.max=max;memory.swap.max=max");
         CHECK_PLAN(2, "{\"memory\": {\"limit\": 1000, \"swap\": -1}}", NULL,
                    "memory.max=1000;memory.swap.max=max");
@@ -143,14 +143,16 @@ TEST(v2_memory_files)
         CHECK_PLAN(2, "{\"memory\": {\"disableOOMKiller\": true}}", NULL,
                    "error: linux.resources.memory.disableOOMKiller: the OOM killer cannot be "
                    "disabled on cgroup v2");
-        CHECK_PLAN(2, "{\"memory\": {\"disableOOMKiller\": false, \"useHierarchy\": true}}",
-                   NULL, "");
+        CHECK_PLAN(2, "{\"memory\": {\"disableOOMKiller\": false, \"useHierarchy\": true}}", NULL,
+                   "");
 }
 
 TEST(v2_cpu_files)
 {
-        CHECK_PLAN(2, "{\"cpu\": {\"shares\": 1024, \"quota\": 50000, \"period\": 100000, "
-                      "\"cpus\": \"0-1\", \"mems\": \"0\", \"idle\": 1}}", NULL,
+        CHECK_PLAN(2,
+                   "{\"cpu\": {\"shares\": 1024, \"quota\": 50000, \"period\": 100000, "
+                   "\"cpus\": \"0-1\", \"mems\": \"0\", \"idle\": 1}}",
+                   NULL,
                    "cpu.weight=39;cpu.max=50000 100000;cpu.idle=1;cpuset.cpus=0-1;"
                    "cpuset.mems=0");
         CHECK_PLAN(2, "{\"cpu\": {\"quota\": -1}}", NULL, "cpu.max=max 100000");
@@ -168,10 +170,11 @@ TEST(v2_pids_io_hugetlb_rdma_unified)
         CHECK_PLAN(2, "{\"pids\": {\"limit\": 100}}", NULL, "pids.max=100");
         CHECK_PLAN(2, "{\"pids\": {\"limit\": -1}}", NULL, "pids.max=max");
         CHECK_PLAN(2, "{\"pids\": {\"limit\": 0}}", NULL, "");
-        CHECK_PLAN(2, "{\"blockIO\": {\"weight\": 10, \"weightDevice\": [{\"major\": 8, "
-                      "\"minor\": 0, \"weight\": 1000}], \"throttleReadBpsDevice\": "
-                      "[{\"major\": 8, \"minor\": 0, \"rate\": 1048576}]}}", NULL,
-                   "io.weight=1;io.weight=8:0 10000;io.max=8:0 rbps=1048576");
+        CHECK_PLAN(2,
+                   "{\"blockIO\": {\"weight\": 10, \"weightDevice\": [{\"major\": 8, "
+                   "\"minor\": 0, \"weight\": 1000}], \"throttleReadBpsDevice\": "
+                   "[{\"major\": 8, \"minor\": 0, \"rate\": 1048576}]}}",
+                   NULL, "io.weight=1;io.weight=8:0 10000;io.max=8:0 rbps=1048576");
         CHECK_PLAN(2, "{\"hugepageLimits\": [{\"pageSize\": \"2MB\", \"limit\": 4194304}]}", NULL,
                    "hugetlb.2MB.rsvd.max=4194304;hugetlb.2MB.max=4194304");
         CHECK_PLAN(2, "{\"rdma\": {\"mlx5_1\": {\"hcaHandles\": 3}}}", NULL,
@@ -189,16 +192,19 @@ TEST(v1_files)
 {
         /* At create the limit is "unlimited", so it is lowered before memsw. */
         struct cgroup_current unlimited = {.memory_limit = INT64_MAX};
-        CHECK_PLAN(1, "{\"memory\": {\"limit\": 100, \"swap\": 200, \"reservation\": 50, "
-                      "\"swappiness\": 10, \"disableOOMKiller\": true}}", &unlimited,
+        CHECK_PLAN(1,
+                   "{\"memory\": {\"limit\": 100, \"swap\": 200, \"reservation\": 50, "
+                   "\"swappiness\": 10, \"disableOOMKiller\": true}}",
+                   &unlimited,
                    "memory.limit_in_bytes=100;memory.memsw.limit_in_bytes=200;"
                    "memory.soft_limit_in_bytes=50;memory.swappiness=10;memory.oom_control=1");
         /* Raising past the current limit: memsw first. */
         struct cgroup_current low = {.memory_limit = 100};
         CHECK_PLAN(1, "{\"memory\": {\"limit\": 300, \"swap\": 600}}", &low,
                    "memory.memsw.limit_in_bytes=600;memory.limit_in_bytes=300");
-        CHECK_PLAN(1, "{\"cpu\": {\"shares\": 512, \"quota\": 50000, \"period\": 100000, "
-                      "\"realtimePeriod\": 1000000, \"realtimeRuntime\": 0, \"cpus\": \"0\"}}",
+        CHECK_PLAN(1,
+                   "{\"cpu\": {\"shares\": 512, \"quota\": 50000, \"period\": 100000, "
+                   "\"realtimePeriod\": 1000000, \"realtimeRuntime\": 0, \"cpus\": \"0\"}}",
                    NULL,
                    "cpu.shares=512;cpu.cfs_period_us=100000;cpu.cfs_quota_us=50000;"
                    "cpu.rt_period_us=1000000;cpuset.cpus=0");
@@ -206,9 +212,10 @@ TEST(v1_files)
                    "pids.max=max;blkio.weight=300");
         CHECK_PLAN(1, "{\"hugepageLimits\": [{\"pageSize\": \"2MB\", \"limit\": 0}]}", NULL,
                    "hugetlb.2MB.rsvd.limit_in_bytes=0;hugetlb.2MB.limit_in_bytes=0");
-        CHECK_PLAN(1, "{\"network\": {\"classID\": 1048577, \"priorities\": [{\"name\": "
-                      "\"eth0\", \"priority\": 5}]}}", NULL,
-                   "net_cls.classid=1048577;net_prio.ifpriomap=eth0 5");
+        CHECK_PLAN(1,
+                   "{\"network\": {\"classID\": 1048577, \"priorities\": [{\"name\": "
+                   "\"eth0\", \"priority\": 5}]}}",
+                   NULL, "net_cls.classid=1048577;net_prio.ifpriomap=eth0 5");
         CHECK_PLAN(1, "{\"unified\": {\"memory.max\": \"1\"}}", NULL,
                    "error: linux.resources.unified: needs cgroup v2 (this host uses cgroup v1)");
         CHECK_PLAN(1, "{\"unified\": {}}", NULL, "");
@@ -248,8 +255,8 @@ static char *read_at(int fd, const char *file)
         return text ? text : xstrdup("(missing)");
 }
 
-static const char *const v2_files[] = {"memory.max", "memory.low", "memory.swap.max",
-                                       "cpu.weight", "cpu.max", "pids.max", NULL};
+static const char *const v2_files[] = {
+    "memory.max", "memory.low", "memory.swap.max", "cpu.weight", "cpu.max", "pids.max", NULL};
 
 TEST(v2_writer_writes_memory_cpu_pids_files)
 {
@@ -258,7 +265,8 @@ TEST(v2_writer_writes_memory_cpu_pids_files)
         REQUIRE(fd >= 0);
         json_t *res = json_loads("{\"memory\": {\"limit\": 268435456, \"swap\": 536870912}, "
                                  "\"cpu\": {\"shares\": 2048, \"quota\": 25000}, "
-                                 "\"pids\": {\"limit\": 64}}", 0, NULL);
+                                 "\"pids\": {\"limit\": 64}}",
+                                 0, NULL);
         struct cgroup_current cur;
         fs_write_string_at(fd, "cpu.max", "max 100000\n", NULL);
         fs_write_string_at(fd, "memory.max", "max\n", NULL);
@@ -294,8 +302,8 @@ TEST(v2_writer_refuses_a_missing_controller_and_writes_nothing)
         char dir[] = "/tmp/berth-cgroup-XXXXXX";
         int fd = fake_cgroup(dir, "hugetlb\n", v2_files);
         REQUIRE(fd >= 0);
-        json_t *res = json_loads("{\"pids\": {\"limit\": 10}, \"memory\": {\"limit\": 1048576}}",
-                                 0, NULL);
+        json_t *res =
+            json_loads("{\"pids\": {\"limit\": 10}, \"memory\": {\"limit\": 1048576}}", 0, NULL);
         struct cgroup_current cur = {.memory_limit = -1, .cpu_quota = -1};
         struct cgroup_settings s = {0};
         struct error *err = NULL;
@@ -327,7 +335,8 @@ TEST(device_rules_config_then_defaults)
 {
         json_t *res = json_loads("{\"devices\": [{\"allow\": false, \"access\": \"rwm\"}, "
                                  "{\"allow\": true, \"type\": \"c\", \"major\": 1, \"minor\": 11, "
-                                 "\"access\": \"wr\"}]}", 0, NULL);
+                                 "\"access\": \"wr\"}]}",
+                                 0, NULL);
         struct cgroup_device_rule *rules = NULL;
         struct error *err = NULL;
         int n = cgroup_device_rules_build(res, &rules, &err);

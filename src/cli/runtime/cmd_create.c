@@ -13,35 +13,45 @@
 #include "foreground.h"
 #include "log.h"
 
-enum { OPT_BUNDLE = 'b', OPT_PID_FILE = 256, OPT_CONSOLE, OPT_NO_PIVOT, OPT_NO_KEYRING,
-       OPT_PRESERVE, OPT_DETACH = 'd', OPT_KEEP, OPT_NO_SUBREAPER, OPT_HELP = 'h' };
+enum {
+        OPT_BUNDLE = 'b',
+        OPT_PID_FILE = 256,
+        OPT_CONSOLE,
+        OPT_NO_PIVOT,
+        OPT_NO_KEYRING,
+        OPT_PRESERVE,
+        OPT_DETACH = 'd',
+        OPT_KEEP,
+        OPT_NO_SUBREAPER,
+        OPT_HELP = 'h'
+};
 
 static const struct option create_flags[] = {
-        {"bundle", required_argument, NULL, OPT_BUNDLE},
-        {"pid-file", required_argument, NULL, OPT_PID_FILE},
-        {"console-socket", required_argument, NULL, OPT_CONSOLE},
-        {"no-pivot", no_argument, NULL, OPT_NO_PIVOT},
-        {"no-new-keyring", no_argument, NULL, OPT_NO_KEYRING},
-        {"preserve-fds", required_argument, NULL, OPT_PRESERVE},
-        {"detach", no_argument, NULL, OPT_DETACH},
-        {"keep", no_argument, NULL, OPT_KEEP},
-        {"no-subreaper", no_argument, NULL, OPT_NO_SUBREAPER},
-        {"help", no_argument, NULL, OPT_HELP},
-        {0},
+    {"bundle", required_argument, NULL, OPT_BUNDLE},
+    {"pid-file", required_argument, NULL, OPT_PID_FILE},
+    {"console-socket", required_argument, NULL, OPT_CONSOLE},
+    {"no-pivot", no_argument, NULL, OPT_NO_PIVOT},
+    {"no-new-keyring", no_argument, NULL, OPT_NO_KEYRING},
+    {"preserve-fds", required_argument, NULL, OPT_PRESERVE},
+    {"detach", no_argument, NULL, OPT_DETACH},
+    {"keep", no_argument, NULL, OPT_KEEP},
+    {"no-subreaper", no_argument, NULL, OPT_NO_SUBREAPER},
+    {"help", no_argument, NULL, OPT_HELP},
+    {0},
 };
 
 static const char create_usage[] =
-        "usage: berth-runtime create [options] CONTAINER-ID\n"
-        "       berth-runtime run [options] CONTAINER-ID\n"
-        "\n"
-        "  -b, --bundle DIR         bundle directory (default: current directory)\n"
-        "  --pid-file FILE          write the container's init pid to FILE\n"
-        "  --console-socket PATH    unix socket that receives the pty master (terminal: true)\n"
-        "  --no-pivot               use MS_MOVE and chroot instead of pivot_root\n"
-        "  --no-new-keyring         keep the caller's session keyring\n"
-        "  --preserve-fds N         pass N more fds (3, 4, ...) to the process\n"
-        "  -d, --detach             run: return once started\n"
-        "  --keep                   run: do not delete the container when it exits\n";
+    "usage: berth-runtime create [options] CONTAINER-ID\n"
+    "       berth-runtime run [options] CONTAINER-ID\n"
+    "\n"
+    "  -b, --bundle DIR         bundle directory (default: current directory)\n"
+    "  --pid-file FILE          write the container's init pid to FILE\n"
+    "  --console-socket PATH    unix socket that receives the pty master (terminal: true)\n"
+    "  --no-pivot               use MS_MOVE and chroot instead of pivot_root\n"
+    "  --no-new-keyring         keep the caller's session keyring\n"
+    "  --preserve-fds N         pass N more fds (3, 4, ...) to the process\n"
+    "  -d, --detach             run: return once started\n"
+    "  --keep                   run: do not delete the container when it exits\n";
 
 /* Parses the flags shared by create and run; returns 0, or the exit status to return. */
 static int parse(const char *command, bool is_run, int argc, char **argv,
@@ -51,11 +61,21 @@ static int parse(const char *command, bool is_run, int argc, char **argv,
         *done = -1;
         while ((opt = getopt_long(argc, argv, "+b:dh", create_flags, NULL)) != -1) {
                 switch (opt) {
-                case OPT_BUNDLE: opts->bundle = optarg; break;
-                case OPT_PID_FILE: opts->pid_file = optarg; break;
-                case OPT_CONSOLE: opts->console_socket = optarg; break;
-                case OPT_NO_PIVOT: opts->no_pivot = true; break;
-                case OPT_NO_KEYRING: opts->no_new_keyring = true; break;
+                case OPT_BUNDLE:
+                        opts->bundle = optarg;
+                        break;
+                case OPT_PID_FILE:
+                        opts->pid_file = optarg;
+                        break;
+                case OPT_CONSOLE:
+                        opts->console_socket = optarg;
+                        break;
+                case OPT_NO_PIVOT:
+                        opts->no_pivot = true;
+                        break;
+                case OPT_NO_KEYRING:
+                        opts->no_new_keyring = true;
+                        break;
                 case OPT_PRESERVE: {
                         char *end;
                         long n = strtol(optarg, &end, 10);
@@ -78,9 +98,15 @@ static int parse(const char *command, bool is_run, int argc, char **argv,
                         else
                                 *keep = true;
                         break;
-                case OPT_NO_SUBREAPER: break;
-                case OPT_HELP: fputs(create_usage, stdout); *done = 0; return 0;
-                default: *done = cli_bad_flag(command, argv); return 0;
+                case OPT_NO_SUBREAPER:
+                        break;
+                case OPT_HELP:
+                        fputs(create_usage, stdout);
+                        *done = 0;
+                        return 0;
+                default:
+                        *done = cli_bad_flag(command, argv);
+                        return 0;
                 }
         }
         if (cli_expect_args(command, argc, argv, optind, 1, "container id")) {

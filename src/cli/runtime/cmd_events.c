@@ -23,7 +23,7 @@ static long long parse_duration(const char *text)
         static const struct {
                 const char *unit;
                 double ns;
-        } units[] = {{"ns", 1}, {"us", 1e3}, {"µs", 1e3}, {"ms", 1e6},
+        } units[] = {{"ns", 1},  {"us", 1e3}, {"µs", 1e3},  {"ms", 1e6},
                      {"s", 1e9}, {"m", 60e9}, {"h", 3600e9}};
         double total = 0;
         const char *p = text;
@@ -84,19 +84,23 @@ int cmd_events(const struct runtime_options *rt, int argc, char **argv)
         int opt;
         while ((opt = getopt_long(argc, argv, "+h", flags, NULL)) != -1) {
                 switch (opt) {
-                case 's': stats_once = true; break;
+                case 's':
+                        stats_once = true;
+                        break;
                 case 'i':
                         interval = parse_duration(optarg);
                         if (interval <= 0)
-                                return cli_usage_error("events", "--interval: %s is not a "
-                                                                 "positive duration like 5s",
+                                return cli_usage_error("events",
+                                                       "--interval: %s is not a "
+                                                       "positive duration like 5s",
                                                        optarg);
                         break;
                 case 'h':
                         puts("usage: berth-runtime events [--stats] [--interval 5s] "
                              "CONTAINER-ID");
                         return 0;
-                default: return cli_bad_flag("events", argv);
+                default:
+                        return cli_bad_flag("events", argv);
                 }
         }
         if (cli_expect_args("events", argc, argv, optind, 1, "container id"))
@@ -104,7 +108,7 @@ int cmd_events(const struct runtime_options *rt, int argc, char **argv)
         const char *id = argv[optind];
         struct error *err = NULL;
         _cleanup_container_record_ struct container_record *rec =
-                container_record_load(rt, id, &err);
+            container_record_load(rt, id, &err);
         if (rec == NULL)
                 return cli_fail(&err);
         if (!still_there(rt, rec) || rec->cgroup == NULL) {
@@ -120,8 +124,8 @@ int cmd_events(const struct runtime_options *rt, int argc, char **argv)
                 print_event("stats", id, cgroup_stats(rec->cgroup));
                 /* Sleep in short steps, so that the stream ends soon after the container. */
                 for (long long slept = 0; slept < interval && still_there(rt, rec);) {
-                        long long step = interval - slept < 100000000 ? interval - slept
-                                                                      : 100000000;
+                        long long step =
+                            interval - slept < 100000000 ? interval - slept : 100000000;
                         nanosleep(&(struct timespec){.tv_sec = step / 1000000000,
                                                      .tv_nsec = step % 1000000000},
                                   NULL);

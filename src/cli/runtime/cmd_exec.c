@@ -17,21 +17,21 @@
 #include "runtime_config.h"
 
 static const char exec_usage[] =
-        "usage: berth-runtime exec [options] CONTAINER-ID COMMAND [ARGS...]\n"
-        "       berth-runtime exec [options] --process FILE CONTAINER-ID\n"
-        "\n"
-        "  -p, --process FILE       the process as JSON (config.json's \"process\")\n"
-        "  -t, --tty                allocate a pseudo-terminal\n"
-        "  --console-socket PATH    send the pty master to this unix socket\n"
-        "  -d, --detach             return once the process runs\n"
-        "  --pid-file FILE          write the process's pid to FILE\n"
-        "  -e, --env KEY=VALUE      set an environment variable (repeatable)\n"
-        "  --cwd DIR                working directory in the container\n"
-        "  -u, --user UID[:GID]     run as this user\n"
-        "  -g, --additional-gids G  supplementary group (repeatable)\n"
-        "  -c, --cap CAP            add a capability (repeatable)\n"
-        "  --no-new-privs           set no_new_privs\n"
-        "  --preserve-fds N         pass N more fds (3, 4, ...) to the process\n";
+    "usage: berth-runtime exec [options] CONTAINER-ID COMMAND [ARGS...]\n"
+    "       berth-runtime exec [options] --process FILE CONTAINER-ID\n"
+    "\n"
+    "  -p, --process FILE       the process as JSON (config.json's \"process\")\n"
+    "  -t, --tty                allocate a pseudo-terminal\n"
+    "  --console-socket PATH    send the pty master to this unix socket\n"
+    "  -d, --detach             return once the process runs\n"
+    "  --pid-file FILE          write the process's pid to FILE\n"
+    "  -e, --env KEY=VALUE      set an environment variable (repeatable)\n"
+    "  --cwd DIR                working directory in the container\n"
+    "  -u, --user UID[:GID]     run as this user\n"
+    "  -g, --additional-gids G  supplementary group (repeatable)\n"
+    "  -c, --cap CAP            add a capability (repeatable)\n"
+    "  --no-new-privs           set no_new_privs\n"
+    "  --preserve-fds N         pass N more fds (3, 4, ...) to the process\n";
 
 static void append(char ***list, size_t *n, char *item)
 {
@@ -42,27 +42,36 @@ static void append(char ***list, size_t *n, char *item)
 
 int cmd_exec(const struct runtime_options *rt, int argc, char **argv)
 {
-        enum { OPT_CONSOLE = 256, OPT_CWD, OPT_PID_FILE, OPT_LABEL, OPT_APPARMOR, OPT_NNP,
-               OPT_PRESERVE, OPT_CGROUP, OPT_IGNORE_PAUSED };
+        enum {
+                OPT_CONSOLE = 256,
+                OPT_CWD,
+                OPT_PID_FILE,
+                OPT_LABEL,
+                OPT_APPARMOR,
+                OPT_NNP,
+                OPT_PRESERVE,
+                OPT_CGROUP,
+                OPT_IGNORE_PAUSED
+        };
         static const struct option flags[] = {
-                {"console-socket", required_argument, NULL, OPT_CONSOLE},
-                {"cwd", required_argument, NULL, OPT_CWD},
-                {"env", required_argument, NULL, 'e'},
-                {"tty", no_argument, NULL, 't'},
-                {"user", required_argument, NULL, 'u'},
-                {"additional-gids", required_argument, NULL, 'g'},
-                {"process", required_argument, NULL, 'p'},
-                {"detach", no_argument, NULL, 'd'},
-                {"pid-file", required_argument, NULL, OPT_PID_FILE},
-                {"process-label", required_argument, NULL, OPT_LABEL},
-                {"apparmor", required_argument, NULL, OPT_APPARMOR},
-                {"no-new-privs", no_argument, NULL, OPT_NNP},
-                {"cap", required_argument, NULL, 'c'},
-                {"preserve-fds", required_argument, NULL, OPT_PRESERVE},
-                {"cgroup", required_argument, NULL, OPT_CGROUP},
-                {"ignore-paused", no_argument, NULL, OPT_IGNORE_PAUSED},
-                {"help", no_argument, NULL, 'h'},
-                {0},
+            {"console-socket", required_argument, NULL, OPT_CONSOLE},
+            {"cwd", required_argument, NULL, OPT_CWD},
+            {"env", required_argument, NULL, 'e'},
+            {"tty", no_argument, NULL, 't'},
+            {"user", required_argument, NULL, 'u'},
+            {"additional-gids", required_argument, NULL, 'g'},
+            {"process", required_argument, NULL, 'p'},
+            {"detach", no_argument, NULL, 'd'},
+            {"pid-file", required_argument, NULL, OPT_PID_FILE},
+            {"process-label", required_argument, NULL, OPT_LABEL},
+            {"apparmor", required_argument, NULL, OPT_APPARMOR},
+            {"no-new-privs", no_argument, NULL, OPT_NNP},
+            {"cap", required_argument, NULL, 'c'},
+            {"preserve-fds", required_argument, NULL, OPT_PRESERVE},
+            {"cgroup", required_argument, NULL, OPT_CGROUP},
+            {"ignore-paused", no_argument, NULL, OPT_IGNORE_PAUSED},
+            {"help", no_argument, NULL, 'h'},
+            {0},
         };
         struct exec_flags ef = {0};
         struct exec_options opts = {.flags = &ef};
@@ -70,27 +79,47 @@ int cmd_exec(const struct runtime_options *rt, int argc, char **argv)
         int opt;
         while ((opt = getopt_long(argc, argv, "+e:tu:g:p:dc:h", flags, NULL)) != -1) {
                 switch (opt) {
-                case OPT_CONSOLE: opts.console_socket = optarg; break;
-                case OPT_CWD: ef.cwd = optarg; break;
-                case 'e': append(&ef.env, &ef.n_env, optarg); break;
-                case 't': ef.tty = true; break;
-                case 'u': ef.user = optarg; break;
+                case OPT_CONSOLE:
+                        opts.console_socket = optarg;
+                        break;
+                case OPT_CWD:
+                        ef.cwd = optarg;
+                        break;
+                case 'e':
+                        append(&ef.env, &ef.n_env, optarg);
+                        break;
+                case 't':
+                        ef.tty = true;
+                        break;
+                case 'u':
+                        ef.user = optarg;
+                        break;
                 case 'g': {
                         char *end;
                         long long g = strtoll(optarg, &end, 10);
                         if (*end || g < 0)
                                 return cli_usage_error("exec", "--additional-gids: not a gid: %s",
                                                        optarg);
-                        ef.additional_gids = xrealloc(ef.additional_gids,
-                                                      (ef.n_additional_gids + 1) * sizeof(long long));
+                        ef.additional_gids = xrealloc(
+                            ef.additional_gids, (ef.n_additional_gids + 1) * sizeof(long long));
                         ef.additional_gids[ef.n_additional_gids++] = g;
                         break;
                 }
-                case 'p': process_file = optarg; break;
-                case 'd': opts.detach = true; break;
-                case OPT_PID_FILE: opts.pid_file = optarg; break;
-                case OPT_NNP: ef.no_new_privs = true; break;
-                case 'c': append(&ef.caps, &ef.n_caps, optarg); break;
+                case 'p':
+                        process_file = optarg;
+                        break;
+                case 'd':
+                        opts.detach = true;
+                        break;
+                case OPT_PID_FILE:
+                        opts.pid_file = optarg;
+                        break;
+                case OPT_NNP:
+                        ef.no_new_privs = true;
+                        break;
+                case 'c':
+                        append(&ef.caps, &ef.n_caps, optarg);
+                        break;
                 case OPT_PRESERVE: {
                         char *end;
                         long n = strtol(optarg, &end, 10);
@@ -107,9 +136,13 @@ int cmd_exec(const struct runtime_options *rt, int argc, char **argv)
                         break;
                 case OPT_CGROUP:
                         return cli_usage_error("exec", "--cgroup: sub-cgroups are not supported");
-                case OPT_IGNORE_PAUSED: break;
-                case 'h': fputs(exec_usage, stdout); return 0;
-                default: return cli_bad_flag("exec", argv);
+                case OPT_IGNORE_PAUSED:
+                        break;
+                case 'h':
+                        fputs(exec_usage, stdout);
+                        return 0;
+                default:
+                        return cli_bad_flag("exec", argv);
                 }
         }
         if (optind >= argc)

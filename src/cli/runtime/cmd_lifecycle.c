@@ -32,7 +32,7 @@ int cmd_start(const struct runtime_options *rt, int argc, char **argv)
 int cmd_kill(const struct runtime_options *rt, int argc, char **argv)
 {
         static const struct option flags[] = {
-                {"all", no_argument, NULL, 'a'}, {"help", no_argument, NULL, 'h'}, {0}};
+            {"all", no_argument, NULL, 'a'}, {"help", no_argument, NULL, 'h'}, {0}};
         bool all = false;
         int opt;
         while ((opt = getopt_long(argc, argv, "+ah", flags, NULL)) != -1) {
@@ -64,7 +64,7 @@ int cmd_kill(const struct runtime_options *rt, int argc, char **argv)
 int cmd_delete(const struct runtime_options *rt, int argc, char **argv)
 {
         static const struct option flags[] = {
-                {"force", no_argument, NULL, 'f'}, {"help", no_argument, NULL, 'h'}, {0}};
+            {"force", no_argument, NULL, 'f'}, {"help", no_argument, NULL, 'h'}, {0}};
         bool force = false;
         int opt;
         while ((opt = getopt_long(argc, argv, "+fh", flags, NULL)) != -1) {

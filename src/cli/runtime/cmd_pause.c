@@ -24,7 +24,7 @@ static int pause_or_resume(const struct runtime_options *rt, int argc, char **ar
         const char *id = argv[optind];
         struct error *err = NULL;
         _cleanup_container_record_ struct container_record *rec =
-                container_record_load(rt, id, &err);
+            container_record_load(rt, id, &err);
         if (rec == NULL)
                 return cli_fail(&err);
         enum container_status status = container_status(rt, rec);

@@ -132,9 +132,8 @@ static int print_table(pid_t *pids, int n, char **args, size_t n_args, struct er
 
 int cmd_ps(const struct runtime_options *rt, int argc, char **argv)
 {
-        static const struct option flags[] = {{"format", required_argument, NULL, 'f'},
-                                              {"help", no_argument, NULL, 'h'},
-                                              {0}};
+        static const struct option flags[] = {
+            {"format", required_argument, NULL, 'f'}, {"help", no_argument, NULL, 'h'}, {0}};
         bool json = false;
         int opt;
         while ((opt = getopt_long(argc, argv, "+f:h", flags, NULL)) != -1) {
@@ -145,8 +144,10 @@ int cmd_ps(const struct runtime_options *rt, int argc, char **argv)
                         else if (strcmp(optarg, "table") == 0)
                                 json = false;
                         else
-                                return cli_usage_error("ps", "--format: unknown format %s "
-                                                             "(table or json)", optarg);
+                                return cli_usage_error("ps",
+                                                       "--format: unknown format %s "
+                                                       "(table or json)",
+                                                       optarg);
                         break;
                 case 'h':
                         puts("usage: berth-runtime ps [--format table|json] CONTAINER-ID "
@@ -154,7 +155,8 @@ int cmd_ps(const struct runtime_options *rt, int argc, char **argv)
                              "PS-OPTIONS go to ps(1) (default -ef); its output is kept to the "
                              "container's processes");
                         return 0;
-                default: return cli_bad_flag("ps", argv);
+                default:
+                        return cli_bad_flag("ps", argv);
                 }
         }
         if (optind >= argc)
@@ -162,7 +164,7 @@ int cmd_ps(const struct runtime_options *rt, int argc, char **argv)
         const char *id = argv[optind];
         struct error *err = NULL;
         _cleanup_container_record_ struct container_record *rec =
-                container_record_load(rt, id, &err);
+            container_record_load(rt, id, &err);
         if (rec == NULL)
                 return cli_fail(&err);
         if (container_status(rt, rec) == CONTAINER_STOPPED || rec->cgroup == NULL) {

@@ -25,12 +25,17 @@ int cmd_spec(const struct runtime_options *rt, int argc, char **argv)
         int opt;
         while ((opt = getopt_long(argc, argv, "+b:h", flags, NULL)) != -1) {
                 switch (opt) {
-                case 'b': bundle = optarg; break;
-                case 'r': rootless = true; break;
+                case 'b':
+                        bundle = optarg;
+                        break;
+                case 'r':
+                        rootless = true;
+                        break;
                 case 'h':
                         puts("usage: berth-runtime spec [--bundle DIR] [--rootless]");
                         return 0;
-                default: return cli_bad_flag("spec", argv);
+                default:
+                        return cli_bad_flag("spec", argv);
                 }
         }
         if (cli_expect_args("spec", argc, argv, optind, 0, ""))

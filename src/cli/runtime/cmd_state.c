@@ -29,7 +29,7 @@ int cmd_state(const struct runtime_options *rt, int argc, char **argv)
                 return 1;
         struct error *err = NULL;
         _cleanup_container_record_ struct container_record *rec =
-                container_record_load(rt, argv[optind], &err);
+            container_record_load(rt, argv[optind], &err);
         if (rec == NULL)
                 return cli_fail(&err);
         _cleanup_free_ char *json = container_state_json(rt, rec, true);
@@ -80,18 +80,23 @@ int cmd_list(const struct runtime_options *rt, int argc, char **argv)
         int opt;
         while ((opt = getopt_long(argc, argv, "+f:qh", flags, NULL)) != -1) {
                 switch (opt) {
-                case 'q': quiet = true; break;
+                case 'q':
+                        quiet = true;
+                        break;
                 case 'f':
                         if (strcmp(optarg, "json") == 0)
                                 json = true;
                         else if (strcmp(optarg, "table") != 0)
-                                return cli_usage_error("list", "--format: unknown format %s "
-                                                               "(table or json)", optarg);
+                                return cli_usage_error("list",
+                                                       "--format: unknown format %s "
+                                                       "(table or json)",
+                                                       optarg);
                         break;
                 case 'h':
                         puts("usage: berth-runtime list [--format table|json] [-q]");
                         return 0;
-                default: return cli_bad_flag("list", argv);
+                default:
+                        return cli_bad_flag("list", argv);
                 }
         }
         if (cli_expect_args("list", argc, argv, optind, 0, ""))
@@ -130,8 +135,8 @@ int cmd_list(const struct runtime_options *rt, int argc, char **argv)
                 } else {
                         char **row = xcalloc(6, sizeof(char *));
                         row[0] = xstrdup(rec->id);
-                        row[1] = xasprintf("%lld",
-                                           (long long)json_integer_value(json_object_get(obj, "pid")));
+                        row[1] = xasprintf(
+                            "%lld", (long long)json_integer_value(json_object_get(obj, "pid")));
                         row[2] = xstrdup(json_string_value(json_object_get(obj, "status")));
                         row[3] = xstrdup(rec->bundle);
                         row[4] = xstrdup(rec->created);

@@ -16,22 +16,22 @@
 #include "error.h"
 
 static const char update_usage[] =
-        "usage: berth-runtime update [options] CONTAINER-ID\n"
-        "\n"
-        "  -r, --resources FILE        linux.resources JSON to apply (\"-\": stdin); the\n"
-        "                              other options are then ignored\n"
-        "  --memory BYTES              memory limit (k, m, g suffixes; -1: unlimited)\n"
-        "  --memory-swap BYTES         memory+swap limit (-1: unlimited swap)\n"
-        "  --memory-reservation BYTES  memory soft limit\n"
-        "  --cpu-share, --cpu-shares N relative CPU weight\n"
-        "  --cpu-quota USECS           CPU time allowed per period (-1: no limit)\n"
-        "  --cpu-period USECS          CFS period\n"
-        "  --cpu-rt-period USECS       realtime period (v1)\n"
-        "  --cpu-rt-runtime USECS      realtime runtime per period (v1)\n"
-        "  --cpuset-cpus LIST          CPUs to use, e.g. 0-2,4\n"
-        "  --cpuset-mems LIST          memory nodes to use\n"
-        "  --pids-limit N              maximum number of processes (-1: unlimited)\n"
-        "  --blkio-weight N            block I/O weight, 10 to 1000\n";
+    "usage: berth-runtime update [options] CONTAINER-ID\n"
+    "\n"
+    "  -r, --resources FILE        linux.resources JSON to apply (\"-\": stdin); the\n"
+    "                              other options are then ignored\n"
+    "  --memory BYTES              memory limit (k, m, g suffixes; -1: unlimited)\n"
+    "  --memory-swap BYTES         memory+swap limit (-1: unlimited swap)\n"
+    "  --memory-reservation BYTES  memory soft limit\n"
+    "  --cpu-share, --cpu-shares N relative CPU weight\n"
+    "  --cpu-quota USECS           CPU time allowed per period (-1: no limit)\n"
+    "  --cpu-period USECS          CFS period\n"
+    "  --cpu-rt-period USECS       realtime period (v1)\n"
+    "  --cpu-rt-runtime USECS      realtime runtime per period (v1)\n"
+    "  --cpuset-cpus LIST          CPUs to use, e.g. 0-2,4\n"
+    "  --cpuset-mems LIST          memory nodes to use\n"
+    "  --pids-limit N              maximum number of processes (-1: unlimited)\n"
+    "  --blkio-weight N            block I/O weight, 10 to 1000\n";
 
 /* A size as runc takes it (docker's RAMInBytes): digits, an optional fraction and an
  * optional binary unit b, k, m, g, t, p (any case, "kb"/"kib" too). */
@@ -91,8 +91,8 @@ static json_t *section(json_t *resources, const char *name)
 static json_t *read_resources(const char *file, struct error **err)
 {
         json_error_t jerr;
-        json_t *doc = strcmp(file, "-") == 0 ? json_loadf(stdin, 0, &jerr)
-                                             : json_load_file(file, 0, &jerr);
+        json_t *doc =
+            strcmp(file, "-") == 0 ? json_loadf(stdin, 0, &jerr) : json_load_file(file, 0, &jerr);
         if (doc == NULL) {
                 error_set(err, 0, "--resources %s: %s", strcmp(file, "-") ? file : "(stdin)",
                           jerr.text);
@@ -108,28 +108,41 @@ static json_t *read_resources(const char *file, struct error **err)
 
 int cmd_update(const struct runtime_options *rt, int argc, char **argv)
 {
-        enum { OPT_MEMORY = 256, OPT_SWAP, OPT_RESERVATION, OPT_SHARES, OPT_QUOTA, OPT_PERIOD,
-               OPT_RT_PERIOD, OPT_RT_RUNTIME, OPT_CPUS, OPT_MEMS, OPT_PIDS, OPT_BLKIO, OPT_L3,
-               OPT_MEMBW };
+        enum {
+                OPT_MEMORY = 256,
+                OPT_SWAP,
+                OPT_RESERVATION,
+                OPT_SHARES,
+                OPT_QUOTA,
+                OPT_PERIOD,
+                OPT_RT_PERIOD,
+                OPT_RT_RUNTIME,
+                OPT_CPUS,
+                OPT_MEMS,
+                OPT_PIDS,
+                OPT_BLKIO,
+                OPT_L3,
+                OPT_MEMBW
+        };
         static const struct option flags[] = {
-                {"resources", required_argument, NULL, 'r'},
-                {"memory", required_argument, NULL, OPT_MEMORY},
-                {"memory-swap", required_argument, NULL, OPT_SWAP},
-                {"memory-reservation", required_argument, NULL, OPT_RESERVATION},
-                {"cpu-share", required_argument, NULL, OPT_SHARES},
-                {"cpu-shares", required_argument, NULL, OPT_SHARES},
-                {"cpu-quota", required_argument, NULL, OPT_QUOTA},
-                {"cpu-period", required_argument, NULL, OPT_PERIOD},
-                {"cpu-rt-period", required_argument, NULL, OPT_RT_PERIOD},
-                {"cpu-rt-runtime", required_argument, NULL, OPT_RT_RUNTIME},
-                {"cpuset-cpus", required_argument, NULL, OPT_CPUS},
-                {"cpuset-mems", required_argument, NULL, OPT_MEMS},
-                {"pids-limit", required_argument, NULL, OPT_PIDS},
-                {"blkio-weight", required_argument, NULL, OPT_BLKIO},
-                {"l3-cache-schema", required_argument, NULL, OPT_L3},
-                {"mem-bw-schema", required_argument, NULL, OPT_MEMBW},
-                {"help", no_argument, NULL, 'h'},
-                {0},
+            {"resources", required_argument, NULL, 'r'},
+            {"memory", required_argument, NULL, OPT_MEMORY},
+            {"memory-swap", required_argument, NULL, OPT_SWAP},
+            {"memory-reservation", required_argument, NULL, OPT_RESERVATION},
+            {"cpu-share", required_argument, NULL, OPT_SHARES},
+            {"cpu-shares", required_argument, NULL, OPT_SHARES},
+            {"cpu-quota", required_argument, NULL, OPT_QUOTA},
+            {"cpu-period", required_argument, NULL, OPT_PERIOD},
+            {"cpu-rt-period", required_argument, NULL, OPT_RT_PERIOD},
+            {"cpu-rt-runtime", required_argument, NULL, OPT_RT_RUNTIME},
+            {"cpuset-cpus", required_argument, NULL, OPT_CPUS},
+            {"cpuset-mems", required_argument, NULL, OPT_MEMS},
+            {"pids-limit", required_argument, NULL, OPT_PIDS},
+            {"blkio-weight", required_argument, NULL, OPT_BLKIO},
+            {"l3-cache-schema", required_argument, NULL, OPT_L3},
+            {"mem-bw-schema", required_argument, NULL, OPT_MEMBW},
+            {"help", no_argument, NULL, 'h'},
+            {0},
         };
         struct error *err = NULL;
         const char *resources_file = NULL;
@@ -143,15 +156,20 @@ int cmd_update(const struct runtime_options *rt, int argc, char **argv)
                 int64_t v = 0;
                 int rc = 0;
                 switch (opt) {
-                case 'r': resources_file = optarg; break;
-                case 'h': fputs(update_usage, stdout); return 0;
+                case 'r':
+                        resources_file = optarg;
+                        break;
+                case 'h':
+                        fputs(update_usage, stdout);
+                        return 0;
                 case OPT_MEMORY:
                 case OPT_SWAP:
                 case OPT_RESERVATION:
                         rc = parse_bytes(name, optarg, &v, &err);
                         json_object_set_new(section(from_flags, "memory"),
                                             opt == OPT_MEMORY ? "limit"
-                                            : opt == OPT_SWAP ? "swap" : "reservation",
+                                            : opt == OPT_SWAP ? "swap"
+                                                              : "reservation",
                                             json_integer(v));
                         break;
                 case OPT_SHARES:
@@ -163,9 +181,9 @@ int cmd_update(const struct runtime_options *rt, int argc, char **argv)
                         if (rc == 0 && v < 0 && opt != OPT_QUOTA && opt != OPT_RT_RUNTIME)
                                 rc = error_set(&err, 0, "--%s: must not be negative", name);
                         json_object_set_new(section(from_flags, "cpu"),
-                                            opt == OPT_SHARES    ? "shares"
-                                            : opt == OPT_QUOTA   ? "quota"
-                                            : opt == OPT_PERIOD  ? "period"
+                                            opt == OPT_SHARES      ? "shares"
+                                            : opt == OPT_QUOTA     ? "quota"
+                                            : opt == OPT_PERIOD    ? "period"
                                             : opt == OPT_RT_PERIOD ? "realtimePeriod"
                                                                    : "realtimeRuntime",
                                             json_integer(v));
@@ -173,13 +191,11 @@ int cmd_update(const struct runtime_options *rt, int argc, char **argv)
                 case OPT_CPUS:
                 case OPT_MEMS:
                         json_object_set_new(section(from_flags, "cpu"),
-                                            opt == OPT_CPUS ? "cpus" : "mems",
-                                            json_string(optarg));
+                                            opt == OPT_CPUS ? "cpus" : "mems", json_string(optarg));
                         break;
                 case OPT_PIDS:
                         rc = parse_int(name, optarg, &v, &err);
-                        json_object_set_new(section(from_flags, "pids"), "limit",
-                                            json_integer(v));
+                        json_object_set_new(section(from_flags, "pids"), "limit", json_integer(v));
                         break;
                 case OPT_BLKIO:
                         rc = parse_int(name, optarg, &v, &err);
@@ -193,7 +209,8 @@ int cmd_update(const struct runtime_options *rt, int argc, char **argv)
                 case OPT_MEMBW:
                         rc = error_set(&err, 0, "--%s: Intel RDT is not supported", name);
                         break;
-                default: return cli_bad_flag("update", argv);
+                default:
+                        return cli_bad_flag("update", argv);
                 }
                 if (rc < 0)
                         return cli_fail(&err);
@@ -202,7 +219,7 @@ int cmd_update(const struct runtime_options *rt, int argc, char **argv)
                 return 1;
         const char *id = argv[optind];
         _cleanup_container_record_ struct container_record *rec =
-                container_record_load(rt, id, &err);
+            container_record_load(rt, id, &err);
         if (rec == NULL)
                 return cli_fail(&err);
         enum container_status status = container_status(rt, rec);

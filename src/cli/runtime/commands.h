@@ -24,7 +24,8 @@ int cmd_events(const struct runtime_options *rt, int argc, char **argv);
 struct error;
 int cli_fail(struct error **err);
 /* Prints "unknown flag" / usage problems for a command; returns 1. */
-int cli_usage_error(const char *command, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+int cli_usage_error(const char *command, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 /* Checks that exactly `want` positional arguments remain from argv[first]; else prints a
  * usage error and returns 1. */
 int cli_expect_args(const char *command, int argc, char **argv, int first, int want,

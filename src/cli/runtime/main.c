@@ -16,47 +16,45 @@
 #include "log.h"
 
 static const char usage_text[] =
-        "usage: berth-runtime [global options] COMMAND [options] ARGS...\n"
-        "\n"
-        "An OCI runtime (runtime-spec " OCI_RUNTIME_SPEC_VERSION "), a drop-in for runc.\n"
-        "\n"
-        "Commands:\n"
-        "  spec      write a default config.json into the bundle\n"
-        "  create    create a container from a bundle (waits for start)\n"
-        "  start     run the user process of a created container\n"
-        "  exec      run a new process in a running container\n"
-        "  run       create and start a container, wait for it, delete it\n"
-        "  state     print the state of a container as JSON\n"
-        "  list      list containers\n"
-        "  kill      send a signal to a container's init process\n"
-        "  delete    delete a container and everything create made\n"
-        "  update    change the cgroup limits of a container\n"
-        "  pause     freeze every process of a container\n"
-        "  resume    thaw a paused container\n"
-        "  ps        list the processes of a container\n"
-        "  events    print a container's usage statistics and OOM events\n"
-        "  features  print what this runtime implements as JSON\n"
-        "\n"
-        "Global options:\n"
-        "  --root DIR          state directory (default /run/berth-runtime)\n"
-        "  --log FILE          also write log messages to FILE\n"
-        "  --log-format FMT    text or json (runc's JSON lines)\n"
-        "  --debug             log debug messages\n"
-        "  --systemd-cgroup    use the systemd cgroup driver (needs systemd)\n"
-        "  -v, --version       print the version\n"
-        "  -h, --help          print this help\n";
+    "usage: berth-runtime [global options] COMMAND [options] ARGS...\n"
+    "\n"
+    "An OCI runtime (runtime-spec " OCI_RUNTIME_SPEC_VERSION "), a drop-in for runc.\n"
+    "\n"
+    "Commands:\n"
+    "  spec      write a default config.json into the bundle\n"
+    "  create    create a container from a bundle (waits for start)\n"
+    "  start     run the user process of a created container\n"
+    "  exec      run a new process in a running container\n"
+    "  run       create and start a container, wait for it, delete it\n"
+    "  state     print the state of a container as JSON\n"
+    "  list      list containers\n"
+    "  kill      send a signal to a container's init process\n"
+    "  delete    delete a container and everything create made\n"
+    "  update    change the cgroup limits of a container\n"
+    "  pause     freeze every process of a container\n"
+    "  resume    thaw a paused container\n"
+    "  ps        list the processes of a container\n"
+    "  events    print a container's usage statistics and OOM events\n"
+    "  features  print what this runtime implements as JSON\n"
+    "\n"
+    "Global options:\n"
+    "  --root DIR          state directory (default /run/berth-runtime)\n"
+    "  --log FILE          also write log messages to FILE\n"
+    "  --log-format FMT    text or json (runc's JSON lines)\n"
+    "  --debug             log debug messages\n"
+    "  --systemd-cgroup    use the systemd cgroup driver (needs systemd)\n"
+    "  -v, --version       print the version\n"
+    "  -h, --help          print this help\n";
 
 static const struct {
         const char *name;
         int (*run)(const struct runtime_options *, int, char **);
 } commands[] = {
-        {"spec", cmd_spec},   {"create", cmd_create}, {"run", cmd_run},
-        {"start", cmd_start}, {"exec", cmd_exec},     {"state", cmd_state},
-        {"list", cmd_list},
-        {"kill", cmd_kill},   {"delete", cmd_delete},
-        {"update", cmd_update}, {"pause", cmd_pause}, {"resume", cmd_resume},
-        {"ps", cmd_ps},         {"events", cmd_events},
-        {"features", cmd_features},
+    {"spec", cmd_spec},     {"create", cmd_create}, {"run", cmd_run},
+    {"start", cmd_start},   {"exec", cmd_exec},     {"state", cmd_state},
+    {"list", cmd_list},     {"kill", cmd_kill},     {"delete", cmd_delete},
+    {"update", cmd_update}, {"pause", cmd_pause},   {"resume", cmd_resume},
+    {"ps", cmd_ps},         {"events", cmd_events}, {"features", cmd_features},
 };
 
 int cli_fail(struct error **err)
@@ -115,19 +113,26 @@ static const char *default_root(void)
 
 int main(int argc, char **argv)
 {
-        enum { OPT_ROOT = 256, OPT_LOG, OPT_LOG_FORMAT, OPT_DEBUG, OPT_SYSTEMD, OPT_CRIU,
-               OPT_ROOTLESS };
+        enum {
+                OPT_ROOT = 256,
+                OPT_LOG,
+                OPT_LOG_FORMAT,
+                OPT_DEBUG,
+                OPT_SYSTEMD,
+                OPT_CRIU,
+                OPT_ROOTLESS
+        };
         static const struct option options[] = {
-                {"root", required_argument, NULL, OPT_ROOT},
-                {"log", required_argument, NULL, OPT_LOG},
-                {"log-format", required_argument, NULL, OPT_LOG_FORMAT},
-                {"debug", no_argument, NULL, OPT_DEBUG},
-                {"systemd-cgroup", no_argument, NULL, OPT_SYSTEMD},
-                {"criu", required_argument, NULL, OPT_CRIU},
-                {"rootless", required_argument, NULL, OPT_ROOTLESS},
-                {"version", no_argument, NULL, 'v'},
-                {"help", no_argument, NULL, 'h'},
-                {0},
+            {"root", required_argument, NULL, OPT_ROOT},
+            {"log", required_argument, NULL, OPT_LOG},
+            {"log-format", required_argument, NULL, OPT_LOG_FORMAT},
+            {"debug", no_argument, NULL, OPT_DEBUG},
+            {"systemd-cgroup", no_argument, NULL, OPT_SYSTEMD},
+            {"criu", required_argument, NULL, OPT_CRIU},
+            {"rootless", required_argument, NULL, OPT_ROOTLESS},
+            {"version", no_argument, NULL, 'v'},
+            {"help", no_argument, NULL, 'h'},
+            {0},
         };
         log_set_program("berth-runtime");
         struct runtime_options rt = {.root = default_root()};
@@ -138,25 +143,39 @@ int main(int argc, char **argv)
         int opt;
         while ((opt = getopt_long(argc, argv, "+vh", options, NULL)) != -1) {
                 switch (opt) {
-                case OPT_ROOT: rt.root = optarg; break;
-                case OPT_LOG: log_path = optarg; break;
+                case OPT_ROOT:
+                        rt.root = optarg;
+                        break;
+                case OPT_LOG:
+                        log_path = optarg;
+                        break;
                 case OPT_LOG_FORMAT:
                         if (strcmp(optarg, "json") == 0)
                                 format = LOG_FORMAT_JSON;
                         else if (strcmp(optarg, "text") == 0)
                                 format = LOG_FORMAT_TEXT;
                         else
-                                return cli_usage_error(NULL, "--log-format: unknown format %s "
-                                                             "(text or json)", optarg);
+                                return cli_usage_error(NULL,
+                                                       "--log-format: unknown format %s "
+                                                       "(text or json)",
+                                                       optarg);
                         break;
-                case OPT_DEBUG: debug = true; break;
-                case OPT_SYSTEMD: rt.systemd_cgroup = true; break;
-                case OPT_CRIU: case OPT_ROOTLESS: break; /* accepted for runc compatibility */
+                case OPT_DEBUG:
+                        debug = true;
+                        break;
+                case OPT_SYSTEMD:
+                        rt.systemd_cgroup = true;
+                        break;
+                case OPT_CRIU:
+                case OPT_ROOTLESS:
+                        break; /* accepted for runc compatibility */
                 case 'v':
                         printf("berth-runtime version %s\nspec: %s\n", BERTH_VERSION,
                                OCI_RUNTIME_SPEC_VERSION);
                         return 0;
-                case 'h': fputs(usage_text, stdout); return 0;
+                case 'h':
+                        fputs(usage_text, stdout);
+                        return 0;
                 default:
                         return cli_usage_error(NULL, "unknown global flag %s", argv[optind - 1]);
                 }
