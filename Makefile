@@ -26,6 +26,8 @@ check: deps
 	@tests/run-all.sh
 
 install: all
+	meson configure $(BUILD) -Dprefix=$(PREFIX) >/dev/null
+	ninja -C $(BUILD)
 	DESTDIR=$(DESTDIR) meson install -C $(BUILD) --no-rebuild
 
 # Runs a container from a busybox-static bundle (no network, no image needed).
