@@ -10,6 +10,7 @@
 
 #include "alloc.h"
 #include "error.h"
+#include "exec_trampoline.h"
 
 #define REQUIRED_SEALS (F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE)
 
@@ -17,6 +18,10 @@ extern char **environ;
 
 int cloned_binary_ensure(char **argv, struct error **err)
 {
+        /* With the exec trampoline no runtime code is ever exec'd in a container, and the
+         * runtime's own processes there are not dumpable: no need to copy ourselves. */
+        if (exec_trampoline_available())
+                return 0;
         _cleanup_close_ int self = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
         if (self < 0)
                 return error_set(err, errno, "open /proc/self/exe");

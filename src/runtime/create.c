@@ -23,6 +23,7 @@
 #include "cgroup.h"
 #include "container.h"
 #include "error.h"
+#include "exec_trampoline.h"
 #include "fs.h"
 #include "hooks.h"
 #include "init.h"
@@ -262,7 +263,7 @@ static int spawn_init(struct create_job *job, struct init_context *ctx, struct e
         job->sync_fd = pair[0];
         ctx->sync_fd = pair[1];
         _cleanup_close_ int console = -1, fifo_r = -1, fifo_w = -1, cgroup_fd = -1, error_fd = -1,
-                            own_pidns = -1;
+                            own_pidns = -1, trampoline = -1;
         if (job->opts->console_socket) {
                 console = unix_socket_connect(job->opts->console_socket, err);
                 if (console < 0) {
@@ -291,6 +292,14 @@ static int spawn_init(struct create_job *job, struct init_context *ctx, struct e
                         return error_set(err, errno, "create %s", error_path);
                 }
         }
+        if (exec_trampoline_available()) {
+                trampoline = exec_trampoline_fd(err);
+                if (trampoline < 0) {
+                        close(pair[1]);
+                        return -1;
+                }
+        }
+        ctx->trampoline_fd = trampoline;
         ctx->console_fd = console;
         ctx->fifo_fd = fifo_r;
         ctx->fifo_keep_fd = fifo_w;

@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -17,6 +18,7 @@
 #include "cgroup.h"
 #include "container.h"
 #include "error.h"
+#include "exec_trampoline.h"
 #include "fs.h"
 #include "init.h"
 #include "log.h"
@@ -50,6 +52,8 @@ _Noreturn void exec_init(struct init_context *ctx)
                         error_set(&err, 0, "runtime went away");
                 goto fail;
         }
+        /* Not reachable through /proc by the container's processes (CVE-2019-5736). */
+        prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
         int flags = 0;
         for (size_t i = 0; i < ctx->config->linux_config.n_namespaces; i++)
                 flags |= join_flags[ctx->config->linux_config.namespaces[i].type];
@@ -135,7 +139,13 @@ int container_exec(const struct runtime_options *rt, const struct exec_options *
             .is_exec = true,
             .pidfd = pidfd,
         };
-        _cleanup_close_ int console = -1, cgroup_fd = -1;
+        _cleanup_close_ int console = -1, cgroup_fd = -1, trampoline = -1;
+        if (exec_trampoline_available()) {
+                trampoline = exec_trampoline_fd(err);
+                if (trampoline < 0)
+                        return -1;
+        }
+        ctx.trampoline_fd = trampoline;
         if (opts->console_socket) {
                 console = unix_socket_connect(opts->console_socket, err);
                 if (console < 0)

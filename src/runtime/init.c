@@ -24,6 +24,7 @@
 #include "init.h"
 #include "runtime_state.h"
 #include "seccomp_setup.h"
+#include "exec_trampoline.h"
 #include "sync.h"
 #include "terminal.h"
 
@@ -199,6 +200,10 @@ static int setup_container(struct init_context *ctx, struct error **err)
         /* A new user namespace is of no use until the parent has written its id maps. */
         if ((ctx->new_ns[OCI_NS_CGROUP] || userns) && init_wait_placed(ctx, err) < 0)
                 return -1;
+        /* From here on no other process may open our /proc files (exe above all): they are
+         * the host runtime's until exec (CVE-2019-5736). Not before the id maps are
+         * written, which an unprivileged runtime does through /proc/PID. */
+        prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
         if (ctx->new_ns[OCI_NS_USER] && become_namespace_root(err) < 0)
                 return -1;
         if (join_namespaces(ctx, err) < 0)
@@ -331,6 +336,15 @@ _Noreturn void init_run_process(struct init_context *ctx, const char *exe)
                 if (hooks_run(&ctx->config->hooks.start_container, "startContainer", state, &err) <
                     0)
                         goto fail;
+        }
+        if (ctx->trampoline_fd >= 0) {
+                /* The host binary must not be /proc/self/exe when the program is exec'd
+                 * (CVE-2019-5736): the sealed trampoline makes that exec for us. */
+                int status_fd = ctx->opts->start_now ? ctx->sync_fd : ctx->error_fd;
+                exec_trampoline_run(ctx->trampoline_fd, status_fd,
+                                    ctx->opts->start_now ? "E" : "", exe, p->args, env);
+                error_set(&err, errno, "exec trampoline for %s", p->args[0]);
+                goto fail;
         }
         execve(exe, p->args, env);
         error_set(&err, errno, "exec %s", p->args[0]);

@@ -24,6 +24,7 @@ struct init_context {
         bool placed;               /* the parent has put us in our cgroup */
         bool is_exec;              /* an exec'd process joining a running container */
         int pidfd;                 /* exec: the container's init, whose namespaces we join */
+        int trampoline_fd;         /* the sealed exec trampoline, or -1 (exec_trampoline.h) */
 };
 
 /* Never returns: execs the process or exits non-zero after reporting the error. */
