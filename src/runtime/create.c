@@ -20,6 +20,7 @@
 
 #include "config.h"
 #include "alloc.h"
+#include "apparmor.h"
 #include "cgroup.h"
 #include "container.h"
 #include "error.h"
@@ -104,6 +105,8 @@ static int check_config(const struct oci_config *c, const struct create_options 
         for (size_t i = 0; i < c->linux_config.n_sysctl; i++)
                 if (check_sysctl(c, c->linux_config.sysctl[i].key, err) < 0)
                         return -1;
+        if (apparmor_check(c->process->apparmor_profile, err) < 0)
+                return error_wrap(err, "config.json");
         if (c->process->terminal && opts->console_socket == NULL && !opts->foreground)
                 return error_set(err, 0,
                                  "process.terminal is true: --console-socket is required "

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "alloc.h"
+#include "apparmor.h"
 #include "cgroup.h"
 #include "container.h"
 #include "error.h"
@@ -104,6 +105,8 @@ int container_exec(const struct runtime_options *rt, const struct exec_options *
                         return -1;
                 process = made;
         }
+        if (apparmor_check(process->apparmor_profile, err) < 0)
+                return -1;
         if (process->terminal && opts->console_socket == NULL && opts->detach)
                 return error_set(err, 0,
                                  "exec with a terminal and --detach needs "

@@ -18,6 +18,7 @@
 
 #include "config.h"
 #include "alloc.h"
+#include "apparmor.h"
 #include "error.h"
 #include "fs.h"
 #include "hooks.h"
@@ -273,6 +274,8 @@ int init_prepare_process(struct init_context *ctx, char **exe, struct error **er
         char cwd[4096];
         if (getcwd(cwd, sizeof(cwd)) == NULL || cwd[0] != '/')
                 return error_set(err, 0, "process.cwd %s is outside the container", p->cwd);
+        if (apparmor_exec_profile(p->apparmor_profile, err) < 0)
+                return -1;
         if (nnp && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
                 return error_set(err, errno, "prctl(PR_SET_NO_NEW_PRIVS)");
         if (nnp && seccomp_setup(ctx, err) < 0)

@@ -166,3 +166,11 @@ expect_create_error() {
 	[[ $output == *create* ]]
 	[[ $output == *delete* ]]
 }
+
+@test "an AppArmor profile on a host without AppArmor is refused with one line" {
+	[ "$(cat /sys/module/apparmor/parameters/enabled 2>/dev/null)" != Y ] ||
+		skip "AppArmor is enabled here"
+	make_bundle true
+	cfg '.process.apparmorProfile = "berth-test-profile"'
+	expect_create_error AppArmor
+}
