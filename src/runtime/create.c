@@ -27,6 +27,7 @@
 #include "exec_trampoline.h"
 #include "fs.h"
 #include "hooks.h"
+#include "idmap_mounts.h"
 #include "init.h"
 #include "log.h"
 #include "process.h"
@@ -156,6 +157,8 @@ struct create_job {
         int sync_fd;
         pid_t pid;
         bool reaped; /* the init died during setup and was waited for */
+        int *idmap_fds; /* n_idmap_fds entries, or NULL */
+        size_t n_idmap_fds;
 };
 
 static void create_job_undo(struct create_job *job)
@@ -181,6 +184,7 @@ static void create_job_undo(struct create_job *job)
 
 static void create_job_release(struct create_job *job)
 {
+        idmap_mounts_release(job->idmap_fds, job->n_idmap_fds);
         if (job->sync_fd >= 0)
                 close(job->sync_fd);
         oci_config_free(job->config);
@@ -494,6 +498,10 @@ int container_create(const struct runtime_options *rt, const struct create_optio
         job.cgroup = cgroup_new(job.config->linux_config.cgroups_path, opts->id, err);
         if (job.cgroup == NULL || rootless_cgroup_check(&job, err) < 0)
                 goto fail;
+        if (idmap_mounts_prepare(job.config, job.bundle, &job.idmap_fds, err) < 0)
+                goto fail;
+        job.n_idmap_fds = job.config->n_mounts;
+        ctx.idmap_fds = job.idmap_fds;
         ctx.config = job.config;
         ctx.bundle = job.bundle;
         ctx.rootfs = job.rootfs;

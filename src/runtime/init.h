@@ -25,6 +25,7 @@ struct init_context {
         bool is_exec;              /* an exec'd process joining a running container */
         int pidfd;                 /* exec: the container's init, whose namespaces we join */
         int trampoline_fd;         /* the sealed exec trampoline, or -1 (exec_trampoline.h) */
+        int *idmap_fds;            /* per config mount: a prepared idmapped tree, or -1; NULL */
 };
 
 /* Never returns: execs the process or exits non-zero after reporting the error. */

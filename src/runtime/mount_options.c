@@ -64,6 +64,11 @@ int mount_propagation_parse(const char *name, unsigned long *flags)
 
 static bool parse_one(struct mount_options *out, const char *opt)
 {
+        if (strcmp(opt, "idmap") == 0 || strcmp(opt, "ridmap") == 0) {
+                out->idmap = true;
+                out->recursive_idmap = opt[0] == 'r';
+                return true;
+        }
         if (strcmp(opt, "bind") == 0 || strcmp(opt, "rbind") == 0) {
                 out->bind = true;
                 out->recursive = opt[0] == 'r';
@@ -110,7 +115,7 @@ void mount_options_release(struct mount_options *opts)
 
 const char *mount_option_name(size_t i)
 {
-        static const char *const bind_options[] = {"bind", "rbind"};
+        static const char *const bind_options[] = {"bind", "rbind", "idmap", "ridmap"};
         if (i < ARRAY_SIZE(bind_options))
                 return bind_options[i];
         i -= ARRAY_SIZE(bind_options);

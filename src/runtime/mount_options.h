@@ -8,6 +8,8 @@ struct mount_options {
         unsigned long propagation; /* MS_SHARED/MS_SLAVE/MS_PRIVATE/MS_UNBINDABLE [| MS_REC] */
         bool bind;                 /* "bind" or "rbind" */
         bool recursive;            /* "rbind" */
+        bool idmap;                /* "idmap" or "ridmap": an idmapped bind mount */
+        bool recursive_idmap;      /* "ridmap" */
         char *data;                /* the rest, comma-joined, for the filesystem; may be NULL */
 };
 

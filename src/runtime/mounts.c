@@ -47,7 +47,7 @@ static int apply_propagation(int rootfd, const char *dest, unsigned long propaga
 }
 
 static int bind_mount(int rootfd, const char *source, const char *dest,
-                      const struct mount_options *o, struct error **err)
+                      const struct mount_options *o, int idmap_fd, struct error **err)
 {
         struct stat st;
         if (stat(source, &st) < 0)
@@ -57,8 +57,15 @@ static int bind_mount(int rootfd, const char *source, const char *dest,
                 return -1;
         char path[FD_PATH_MAX];
         fd_path(path, fd);
-        if (mount(source, path, NULL, MS_BIND | (o->recursive ? MS_REC : 0), NULL) < 0)
+        if (idmap_fd >= 0) {
+                /* Prepared by the runtime (idmap_mounts.c): attach the idmapped tree. */
+                if (move_mount(idmap_fd, "", fd, "",
+                               MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+                        return error_set(err, errno, "attach idmapped mount %s on %s", source,
+                                         dest);
+        } else if (mount(source, path, NULL, MS_BIND | (o->recursive ? MS_REC : 0), NULL) < 0) {
                 return error_set(err, errno, "bind mount %s on %s", source, dest);
+        }
         unsigned long extra = o->flags & ~(MS_REMOUNT | MS_BIND | MS_REC);
         if (extra) {
                 /* Flags on a bind mount take a second, remounting call. */
@@ -167,9 +174,10 @@ static int cgroup_mount(struct init_context *ctx, int rootfd, const struct oci_m
         return ret;
 }
 
-static int mount_one(struct init_context *ctx, int rootfd, const struct oci_mount *m,
-                     struct error **err)
+static int mount_one(struct init_context *ctx, int rootfd, size_t index, struct error **err)
 {
+        const struct oci_mount *m = &ctx->config->mounts[index];
+        int idmap_fd = ctx->idmap_fds ? ctx->idmap_fds[index] : -1;
         struct mount_options o;
         mount_options_parse(&o, m->options, m->n_options);
         const char *type = m->type ? m->type : "";
@@ -181,7 +189,7 @@ static int mount_one(struct init_context *ctx, int rootfd, const struct oci_moun
                 /* A relative source is relative to the bundle (config.md "mounts"). */
                 _cleanup_free_ char *abs =
                     source[0] == '/' ? xstrdup(source) : xasprintf("%s/%s", ctx->bundle, source);
-                ret = bind_mount(rootfd, abs, m->destination, &o, err);
+                ret = bind_mount(rootfd, abs, m->destination, &o, idmap_fd, err);
         } else if (strcmp(type, "cgroup") == 0 || strcmp(type, "cgroup2") == 0) {
                 ret = cgroup_mount(ctx, rootfd, m, &o, err);
         } else {
@@ -216,7 +224,7 @@ static int mount_one(struct init_context *ctx, int rootfd, const struct oci_moun
 int rootfs_mount_all(struct init_context *ctx, int rootfd, struct error **err)
 {
         for (size_t i = 0; i < ctx->config->n_mounts; i++)
-                if (mount_one(ctx, rootfd, &ctx->config->mounts[i], err) < 0)
+                if (mount_one(ctx, rootfd, i, err) < 0)
                         return -1;
         return 0;
 }

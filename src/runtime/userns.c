@@ -1,6 +1,13 @@
 #include "userns.h"
 
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -41,4 +48,40 @@ int userns_write_id_maps(pid_t pid, const struct oci_config *config, struct erro
             write_map(pid, "gid_map", "gidMappings", lc->gid_mappings, lc->n_gid_mappings, err) < 0)
                 return -1;
         return 0;
+}
+
+int userns_open_for_mapping(const struct oci_id_mapping *uid_maps, size_t n_uid,
+                            const struct oci_id_mapping *gid_maps, size_t n_gid,
+                            struct error **err)
+{
+        int hold[2];
+        if (pipe2(hold, O_CLOEXEC) < 0)
+                return error_set(err, errno, "pipe");
+        /* A child in a new user namespace that only waits, so that its maps can be written
+         * and the namespace kept by fd. */
+        uint64_t args[11] = {CLONE_NEWUSER, 0, 0, 0, SIGCHLD};
+        pid_t pid = (pid_t)syscall(SYS_clone3, args, sizeof(args));
+        if (pid == 0) {
+                char byte;
+                close(hold[1]);
+                (void)!read(hold[0], &byte, 1);
+                _exit(0);
+        }
+        close(hold[0]);
+        if (pid < 0) {
+                close(hold[1]);
+                return error_set(err, errno, "clone a user namespace for an idmapped mount");
+        }
+        int fd = -1;
+        if (write_map(pid, "uid_map", "mounts[].uidMappings", uid_maps, n_uid, err) == 0 &&
+            write_map(pid, "gid_map", "mounts[].gidMappings", gid_maps, n_gid, err) == 0) {
+                _cleanup_free_ char *path = xasprintf("/proc/%d/ns/user", (int)pid);
+                fd = open(path, O_RDONLY | O_CLOEXEC);
+                if (fd < 0)
+                        error_set(err, errno, "open %s", path);
+        }
+        close(hold[1]);
+        while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+                ;
+        return fd;
 }

@@ -86,3 +86,34 @@ userns_bundle() {
 	# Nothing left: no state, no cgroup (a rootless runtime cannot make one here).
 	[ -z "$(as_nobody "$RUNTIME" --root "$dir/state" list -q)" ]
 }
+
+@test "idmapped bind mount: files show through the mount's mapping" {
+	skip_if_runc "runc 1.1 has no idmapped mounts"
+	open_test_dirs
+	make_bundle sh -c 'stat -c "%u %g" /data/file /plain/file'
+	mkdir -p "$BATS_TEST_TMPDIR/src"
+	echo hi >"$BATS_TEST_TMPDIR/src/file"
+	chown 0:0 "$BATS_TEST_TMPDIR/src/file"
+	cfg --arg src "$BATS_TEST_TMPDIR/src" '.mounts += [
+	  {destination: "/data", type: "bind", source: $src, options: ["bind", "idmap"],
+	   uidMappings: [{containerID: 0, hostID: 1000, size: 1}],
+	   gidMappings: [{containerID: 0, hostID: 2000, size: 1}]},
+	  {destination: "/plain", type: "bind", source: $src, options: ["bind"]}]'
+	run -0 ctr_run
+	[ "${lines[0]}" = "1000 2000" ]
+	[ "${lines[1]}" = "0 0" ]
+	# The host's view of the file is unchanged.
+	[ "$(stat -c '%u %g' "$BATS_TEST_TMPDIR/src/file")" = "0 0" ]
+}
+
+@test "an idmapped mount that is not a bind mount is refused with one line" {
+	skip_if_runc "runc 1.1 has no idmapped mounts"
+	make_bundle true
+	cfg '.mounts += [{destination: "/data", type: "tmpfs", source: "tmpfs", options: ["idmap"],
+	   uidMappings: [{containerID: 0, hostID: 1000, size: 1}],
+	   gidMappings: [{containerID: 0, hostID: 1000, size: 1}]}]'
+	run --separate-stderr ! ctr_run
+	one_line_error
+	[[ "$stderr" == *"/data"* ]]
+	[ -z "$(rt list -q)" ]
+}

@@ -11,6 +11,7 @@
 
 #include "config.h"
 #include "alloc.h"
+#include "apparmor.h"
 #include "commands.h"
 #include "mount_options.h"
 #include "runtime_config.h"
@@ -107,8 +108,8 @@ static json_t *features(void)
                       " s:{s:{s:b}}}",
                       "namespaces", namespaces(), "capabilities", capabilities(), "cgroup", "v1", 1,
                       "v2", 1, "systemd", 0, "systemdUser", 0, "rdma", 0, "seccomp", seccomp(),
-                      "apparmor", "enabled", 0, "selinux", "enabled", 0, "intelRdt", "enabled", 0,
-                      "mountExtensions", "idmap", "enabled", 0);
+                      "apparmor", "enabled", (int)apparmor_enabled(), "selinux", "enabled", 0,
+                      "intelRdt", "enabled", 0, "mountExtensions", "idmap", "enabled", 1);
         const struct scmp_version *v = seccomp_version();
         _cleanup_free_ char *libseccomp = xasprintf("%u.%u.%u", v->major, v->minor, v->micro);
         return json_pack("{s:s, s:s, s:o, s:o, s:o, s:{s:s, s:s}}", "ociVersionMin",
