@@ -55,6 +55,7 @@ struct cgroup *cgroup_new(const char *cgroups_path, const char *id, struct error
         struct cgroup *cg = xcalloc(1, sizeof(*cg));
         cg->version = cgroup_detect_version();
         cg->path = xstrdup(path);
+        cg->unified = -1;
         if (ops_for(cg->version)->resolve(cg, err) < 0) {
                 cgroup_free(cg);
                 return NULL;
@@ -70,9 +71,9 @@ int cgroup_create(struct cgroup *cg, struct error **err)
         return 0;
 }
 
-int cgroup_enter(const struct cgroup *cg, pid_t pid, struct error **err)
+int cgroup_enter(const struct cgroup *cg, pid_t pid, bool born_in_clone_dir, struct error **err)
 {
-        if (ops_for(cg->version)->enter(cg, pid, err) < 0)
+        if (ops_for(cg->version)->enter(cg, pid, born_in_clone_dir, err) < 0)
                 return error_wrap(err, "join cgroup %s", cg->path);
         return 0;
 }
@@ -85,11 +86,16 @@ int cgroup_apply_resources(const struct cgroup *cg, json_t *resources, struct er
         return ops_for(cg->version)->apply(cg, resources, err);
 }
 
-int cgroup_open_v2_dir(const struct cgroup *cg)
+int cgroup_open_clone_dir(const struct cgroup *cg)
 {
-        if (cg->version != 2 || cg->n_dirs != 1)
+        if (cg->version == 2 && cg->n_dirs == 1)
+                return open(cg->dirs[0], O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (cg->version != 1 || cg->unified < 0 || (size_t)cg->unified >= cg->n_dirs)
                 return -1;
-        return open(cg->dirs[0], O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        const char *dir = cg->dirs[cg->unified];
+        if (fs_mkdir_p(dir, 0755, NULL) < 0)
+                return -1;
+        return open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 }
 
 static int kill_procs_in(const char *dir, int sig)
@@ -193,7 +199,7 @@ struct cgroup *cgroup_from_json(json_t *json, struct error **err)
 {
         json_t *dirs = NULL;
         const char *path = NULL;
-        int version = 0, created = 0;
+        int version = 0, created = 0, unified = -1;
         if (json_unpack(json, "{s:i, s:s, s:o, s?b}", "version", &version, "path", &path, "dirs",
                         &dirs, "created", &created) < 0 ||
             !json_is_array(dirs)) {
@@ -204,6 +210,7 @@ struct cgroup *cgroup_from_json(json_t *json, struct error **err)
         cg->version = version;
         cg->path = xstrdup(path);
         cg->created = created;
+        cg->unified = unified;
         cg->n_dirs = json_array_size(dirs);
         cg->dirs = xcalloc(cg->n_dirs + 1, sizeof(char *));
         for (size_t i = 0; i < cg->n_dirs; i++) {

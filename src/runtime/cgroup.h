@@ -20,6 +20,7 @@ struct cgroup {
         char **dirs; /* absolute directories, one per hierarchy (v2: exactly one) */
         size_t n_dirs;
         bool created; /* dirs[] were made by us (so destroy may remove them) */
+        int unified;  /* v1 hybrid: the index in dirs[] of the cgroup2 hierarchy, or -1 */
 };
 
 struct cgroup_ops {
@@ -28,7 +29,8 @@ struct cgroup_ops {
         /* Creates the directories (missing ones only). */
         int (*create)(struct cgroup *cg, struct error **err);
         /* Moves pid into the cgroup. */
-        int (*enter)(const struct cgroup *cg, pid_t pid, struct error **err);
+        int (*enter)(const struct cgroup *cg, pid_t pid, bool born_in_clone_dir,
+                     struct error **err);
         /* Writes linux.resources (config-linux.md "Control groups") into the cgroup. */
         int (*apply)(const struct cgroup *cg, json_t *resources, struct error **err);
 };
@@ -38,7 +40,9 @@ int cgroup_detect_version(void);
 /* Builds the cgroup for a container: version, path, directories. Nothing is created. */
 struct cgroup *cgroup_new(const char *cgroups_path, const char *id, struct error **err);
 int cgroup_create(struct cgroup *cg, struct error **err);
-int cgroup_enter(const struct cgroup *cg, pid_t pid, struct error **err);
+/* Moves pid into the cgroup; with born_in_clone_dir the directory of
+ * cgroup_open_clone_dir() is left out (clone3 put it there already). */
+int cgroup_enter(const struct cgroup *cg, pid_t pid, bool born_in_clone_dir, struct error **err);
 /* Applies linux.resources (may be NULL: nothing to do). A limit whose controller is missing
  * is refused with an error naming the controller. */
 int cgroup_apply_resources(const struct cgroup *cg, json_t *resources, struct error **err);
@@ -46,8 +50,9 @@ int cgroup_apply_resources(const struct cgroup *cg, json_t *resources, struct er
  * cgroup_devices.h); on v2 an eBPF program, with a warning when the kernel refuses to load
  * it (docs/runtime.md). resources may be NULL. */
 int cgroup_apply_devices(const struct cgroup *cg, json_t *resources, struct error **err);
-/* Returns an fd on the v2 directory for clone3(CLONE_INTO_CGROUP), or -1 on v1. */
-int cgroup_open_v2_dir(const struct cgroup *cg);
+/* The directory a child can be born in with clone3(CLONE_INTO_CGROUP): the v2 one, or on a
+ * hybrid v1 host the unified hierarchy's (made here if missing). Returns an fd or -1. */
+int cgroup_open_clone_dir(const struct cgroup *cg);
 /* Kills what is left in the cgroup and removes its directories (and any children the
  * container made). Missing directories are fine. */
 int cgroup_destroy(struct cgroup *cg, struct error **err);

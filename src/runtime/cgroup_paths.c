@@ -151,3 +151,15 @@ int cgroup_dir_add_pid(const char *dir, pid_t pid, struct error **err)
         _cleanup_free_ char *procs = xasprintf("%s/cgroup.procs", dir);
         return fs_write_string(procs, buf, err);
 }
+
+int cgroup_dir_add_task(const char *dir, pid_t tid, struct error **err)
+{
+        char buf[32];
+        snprintf(buf, sizeof(buf), "%d", (int)tid);
+        _cleanup_free_ char *tasks = xasprintf("%s/tasks", dir);
+        struct error *ignored = NULL;
+        if (fs_write_string(tasks, buf, &ignored) == 0)
+                return 0;
+        error_free(&ignored);
+        return cgroup_dir_add_pid(dir, tid, err);
+}

@@ -19,8 +19,11 @@ static int v1_resolve(struct cgroup *cg, struct error **err)
         if (n < 0)
                 return -1;
         cg->dirs = xcalloc((size_t)n + 1, sizeof(char *));
-        for (int i = 0; i < n; i++)
+        for (int i = 0; i < n; i++) {
+                if (list[i].is_v2)
+                        cg->unified = (int)cg->n_dirs;
                 cg->dirs[cg->n_dirs++] = cgroup_hierarchy_dir(&list[i], cg->path);
+        }
         cgroup_hierarchies_free(list, (size_t)n);
         if (cg->n_dirs == 0)
                 return error_set(err, 0, "no cgroup hierarchy is mounted");
@@ -83,10 +86,12 @@ static int v1_create(struct cgroup *cg, struct error **err)
         return 0;
 }
 
-static int v1_enter(const struct cgroup *cg, pid_t pid, struct error **err)
+static int v1_enter(const struct cgroup *cg, pid_t pid, bool born_in_clone_dir,
+                    struct error **err)
 {
         for (size_t i = 0; i < cg->n_dirs; i++)
-                if (cgroup_dir_add_pid(cg->dirs[i], pid, err) < 0)
+                if (!(born_in_clone_dir && (int)i == cg->unified) &&
+                    cgroup_dir_add_task(cg->dirs[i], pid, err) < 0)
                         return -1;
         return 0;
 }

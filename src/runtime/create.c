@@ -332,13 +332,14 @@ static int spawn_init(struct create_job *job, struct init_context *ctx, struct e
         /* On v2 the init is born in its cgroup (CLONE_INTO_CGROUP). Limits (and on v1 the
          * cgroups themselves) are made while the init already sets up its mounts; it waits
          * for SYNC_GO before anything that needs them, and always before exec. */
-        if (job->cgroup && job->cgroup->version == 2) {
-                if (cgroup_create(job->cgroup, err) < 0) {
-                        close(pair[1]);
-                        return -1;
-                }
-                cgroup_fd = cgroup_open_v2_dir(job->cgroup);
+        if (job->cgroup && job->cgroup->version == 2 && cgroup_create(job->cgroup, err) < 0) {
+                close(pair[1]);
+                return -1;
         }
+        /* On a hybrid v1 host the init is born in the unified hierarchy's cgroup: of all
+         * the moves, that is the one that takes the kernel's global threadgroup lock. */
+        if (job->cgroup)
+                cgroup_fd = cgroup_open_clone_dir(job->cgroup);
         if (cgroup_fd >= 0) {
                 args.flags |= CLONE_INTO_CGROUP_FLAG;
                 args.cgroup = (uint64_t)cgroup_fd;
@@ -358,12 +359,13 @@ static int spawn_init(struct create_job *job, struct init_context *ctx, struct e
                 return -1;
         if (job->cgroup) {
                 json_t *resources = job->config->linux_config.resources;
-                if (cgroup_fd < 0 && cgroup_create(job->cgroup, err) < 0)
+                bool v1 = job->cgroup->version == 1;
+                if (v1 && cgroup_create(job->cgroup, err) < 0)
                         return -1;
                 if (cgroup_apply_resources(job->cgroup, resources, err) < 0 ||
                     cgroup_apply_devices(job->cgroup, resources, err) < 0)
                         return -1;
-                if (cgroup_fd < 0 && cgroup_enter(job->cgroup, pid, err) < 0)
+                if (cgroup_enter(job->cgroup, pid, cgroup_fd >= 0, err) < 0)
                         return -1;
         }
         /* If the init failed meanwhile, this send fails and await_ready() reads why. */

@@ -175,7 +175,7 @@ int container_exec(const struct runtime_options *rt, const struct exec_options *
         }
         struct clone3_args args = {.exit_signal = SIGCHLD};
         if (rec->cgroup)
-                cgroup_fd = cgroup_open_v2_dir(rec->cgroup);
+                cgroup_fd = cgroup_open_clone_dir(rec->cgroup);
         if (cgroup_fd >= 0) {
                 args.flags |= CLONE_INTO_CGROUP_FLAG;
                 args.cgroup = (uint64_t)cgroup_fd;
@@ -190,7 +190,7 @@ int container_exec(const struct runtime_options *rt, const struct exec_options *
                 setns(own_pidns, CLONE_NEWPID);
         if (pid < 0)
                 return error_set(err, errno, "clone3 the exec process");
-        if (cgroup_fd < 0 && rec->cgroup && cgroup_enter(rec->cgroup, pid, err) < 0)
+        if (rec->cgroup && cgroup_enter(rec->cgroup, pid, cgroup_fd >= 0, err) < 0)
                 goto fail;
         sync_send(sync_fd, SYNC_GO, NULL);
         for (;;) {
