@@ -10,8 +10,8 @@
 
 bool apparmor_enabled(void)
 {
-        _cleanup_free_ char *on = fs_read_file("/sys/module/apparmor/parameters/enabled", NULL,
-                                               NULL);
+        _cleanup_free_ char *on =
+            fs_read_file("/sys/module/apparmor/parameters/enabled", NULL, NULL);
         return on && on[0] == 'Y';
 }
 

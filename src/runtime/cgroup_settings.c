@@ -1,5 +1,7 @@
 /* The list of control-file writes and the typed JSON readers (see cgroup_settings.h). */
+#include <inttypes.h>
 #include "cgroup_settings.h"
+#include "cgroup_convert.h"
 
 #include <stdarg.h>
 #include <string.h>
@@ -109,4 +111,34 @@ int cgroup_json_container(json_t *obj, const char *path, const char *key, char k
                                  kind == 'o' ? "object" : "array");
         *out = v;
         return 1;
+}
+
+int cgroup_plan_hugepages(json_t *list, const char *suffix, struct cgroup_settings *out,
+                          struct error **err)
+{
+        size_t i;
+        json_t *item;
+        json_array_foreach(list, i, item)
+        {
+                _cleanup_free_ char *path = xasprintf("linux.resources.hugepageLimits[%zu]", i);
+                const char *size = NULL;
+                uint64_t limit = 0;
+                if (!json_is_object(item))
+                        return error_set(err, 0, "%s: must be an object", path);
+                if (cgroup_json_string(item, path, "pageSize", &size, err) < 0 ||
+                    cgroup_json_uint(item, path, "limit", &limit, err) < 0)
+                        return -1;
+                if (size == NULL || !cgroup_hugepage_size_valid(size))
+                        return error_set(err, 0, "%s.pageSize: must be a size like 2MB", path);
+                /* config-linux.md: the reservation limit where the kernel has one (it fails
+                 * mmap instead of faulting later), and the page fault limit. */
+                _cleanup_free_ char *rsvd = xasprintf("hugetlb.%s.rsvd.%s", size, suffix);
+                cgroup_settings_add(out, "linux.resources.hugepageLimits", "hugetlb", rsvd,
+                                    "%" PRIu64, limit);
+                out->items[out->n - 1].optional = true;
+                _cleanup_free_ char *file = xasprintf("hugetlb.%s.%s", size, suffix);
+                cgroup_settings_add(out, "linux.resources.hugepageLimits", "hugetlb", file,
+                                    "%" PRIu64, limit);
+        }
+        return 0;
 }

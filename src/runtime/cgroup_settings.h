@@ -57,3 +57,8 @@ int cgroup_json_string(json_t *obj, const char *path, const char *key, const cha
 /* An object (kind 'o') or array (kind 'a'); *out is borrowed. */
 int cgroup_json_container(json_t *obj, const char *path, const char *key, char kind, json_t **out,
                           struct error **err);
+
+/* linux.resources.hugepageLimits as hugetlb.<size>.<suffix> (and .rsvd.<suffix> where the
+ * kernel has it): suffix "limit_in_bytes" on v1, "max" on v2. */
+int cgroup_plan_hugepages(json_t *list, const char *suffix, struct cgroup_settings *out,
+                          struct error **err);

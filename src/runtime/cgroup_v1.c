@@ -86,8 +86,7 @@ static int v1_create(struct cgroup *cg, struct error **err)
         return 0;
 }
 
-static int v1_enter(const struct cgroup *cg, pid_t pid, bool born_in_clone_dir,
-                    struct error **err)
+static int v1_enter(const struct cgroup *cg, pid_t pid, bool born_in_clone_dir, struct error **err)
 {
         for (size_t i = 0; i < cg->n_dirs; i++)
                 if (!(born_in_clone_dir && (int)i == cg->unified) &&

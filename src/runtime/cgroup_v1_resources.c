@@ -195,32 +195,6 @@ static int plan_block_io(json_t *bio, struct cgroup_settings *out, struct error 
         return 0;
 }
 
-static int plan_hugepages(json_t *list, struct cgroup_settings *out, struct error **err)
-{
-        size_t i;
-        json_t *item;
-        json_array_foreach(list, i, item)
-        {
-                _cleanup_free_ char *path = xasprintf(RES ".hugepageLimits[%zu]", i);
-                const char *size = NULL;
-                uint64_t limit = 0;
-                if (!json_is_object(item))
-                        return error_set(err, 0, "%s: must be an object", path);
-                if (cgroup_json_string(item, path, "pageSize", &size, err) < 0 ||
-                    cgroup_json_uint(item, path, "limit", &limit, err) < 0)
-                        return -1;
-                if (size == NULL || !cgroup_hugepage_size_valid(size))
-                        return error_set(err, 0, "%s.pageSize: must be a size like 2MB", path);
-                /* config-linux.md: the reservation limit where the kernel has one. */
-                _cleanup_free_ char *rsvd = xasprintf("hugetlb.%s.rsvd.limit_in_bytes", size);
-                cgroup_settings_add(out, RES ".hugepageLimits", "hugetlb", rsvd, "%" PRIu64, limit);
-                out->items[out->n - 1].optional = true;
-                _cleanup_free_ char *file = xasprintf("hugetlb.%s.limit_in_bytes", size);
-                cgroup_settings_add(out, RES ".hugepageLimits", "hugetlb", file, "%" PRIu64, limit);
-        }
-        return 0;
-}
-
 static int plan_network(json_t *net, struct cgroup_settings *out, struct error **err)
 {
         const char *path = RES ".network";
@@ -299,7 +273,8 @@ int cgroup_v1_plan(json_t *resources, const struct cgroup_current *current,
                 cgroup_settings_add(out, RES ".pids", "pids", "pids.max", "max");
         if (SECTION("blockIO", 'o') < 0 || (r && plan_block_io(section, out, err) < 0))
                 return -1;
-        if (SECTION("hugepageLimits", 'a') < 0 || (r && plan_hugepages(section, out, err) < 0))
+        if (SECTION("hugepageLimits", 'a') < 0 ||
+            (r && cgroup_plan_hugepages(section, "limit_in_bytes", out, err) < 0))
                 return -1;
         if (SECTION("network", 'o') < 0 || (r && plan_network(section, out, err) < 0))
                 return -1;

@@ -43,8 +43,7 @@ static int v2_create(struct cgroup *cg, struct error **err)
         return fs_mkdir_p(cg->dirs[0], 0755, err);
 }
 
-static int v2_enter(const struct cgroup *cg, pid_t pid, bool born_in_clone_dir,
-                    struct error **err)
+static int v2_enter(const struct cgroup *cg, pid_t pid, bool born_in_clone_dir, struct error **err)
 {
         if (born_in_clone_dir)
                 return 0;

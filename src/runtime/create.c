@@ -156,7 +156,7 @@ struct create_job {
         struct cgroup *cgroup;
         int sync_fd;
         pid_t pid;
-        bool reaped; /* the init died during setup and was waited for */
+        bool reaped;    /* the init died during setup and was waited for */
         int *idmap_fds; /* n_idmap_fds entries, or NULL */
         size_t n_idmap_fds;
 };

@@ -28,8 +28,8 @@ bool exec_trampoline_available(void)
 int exec_trampoline_fd(struct error **err)
 {
 #ifdef HAVE_TRAMPOLINE
-        _cleanup_close_ int fd = (int)syscall(SYS_memfd_create, "berth-exec",
-                                              MFD_CLOEXEC | MFD_ALLOW_SEALING);
+        _cleanup_close_ int fd =
+            (int)syscall(SYS_memfd_create, "berth-exec", MFD_CLOEXEC | MFD_ALLOW_SEALING);
         if (fd < 0)
                 return error_set(err, errno, "memfd_create for the exec trampoline");
         for (size_t done = 0; done < trampoline_elf_size;) {

@@ -26,25 +26,29 @@ static int prepare_one(const struct oci_mount *m, const char *bundle, struct err
                 return error_set(err, 0, "mounts %s: uidMappings/gidMappings need a bind mount",
                                  m->destination);
         if (m->n_uid_mappings == 0 || m->n_gid_mappings == 0)
-                return error_set(err, 0, "mounts %s: an idmapped mount needs both uidMappings "
-                                         "and gidMappings", m->destination);
+                return error_set(err, 0,
+                                 "mounts %s: an idmapped mount needs both uidMappings "
+                                 "and gidMappings",
+                                 m->destination);
         const char *source = m->source ? m->source : "";
         _cleanup_free_ char *abs =
-                source[0] == '/' ? xstrdup(source) : xasprintf("%s/%s", bundle, source);
+            source[0] == '/' ? xstrdup(source) : xasprintf("%s/%s", bundle, source);
         _cleanup_close_ int userns = userns_open_for_mapping(
-                m->uid_mappings, m->n_uid_mappings, m->gid_mappings, m->n_gid_mappings, err);
+            m->uid_mappings, m->n_uid_mappings, m->gid_mappings, m->n_gid_mappings, err);
         if (userns < 0)
                 return error_wrap(err, "mounts %s", m->destination);
-        _cleanup_close_ int tree = open_tree(AT_FDCWD, abs,
-                                             OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC |
-                                                     (recursive_bind ? AT_RECURSIVE : 0));
+        _cleanup_close_ int tree =
+            open_tree(AT_FDCWD, abs,
+                      OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | (recursive_bind ? AT_RECURSIVE : 0));
         if (tree < 0)
                 return error_set(err, errno, "mounts %s: open_tree %s", m->destination, abs);
         struct mount_attr attr = {.attr_set = MOUNT_ATTR_IDMAP, .userns_fd = (uint64_t)userns};
         if (mount_setattr(tree, "", AT_EMPTY_PATH | (recursive_idmap ? AT_RECURSIVE : 0), &attr,
                           sizeof(attr)) < 0)
-                return error_set(err, errno, "mounts %s: idmap %s (does its filesystem support "
-                                             "idmapped mounts?)", m->destination, abs);
+                return error_set(err, errno,
+                                 "mounts %s: idmap %s (does its filesystem support "
+                                 "idmapped mounts?)",
+                                 m->destination, abs);
         return steal_fd(&tree);
 }
 

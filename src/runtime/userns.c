@@ -51,8 +51,7 @@ int userns_write_id_maps(pid_t pid, const struct oci_config *config, struct erro
 }
 
 int userns_open_for_mapping(const struct oci_id_mapping *uid_maps, size_t n_uid,
-                            const struct oci_id_mapping *gid_maps, size_t n_gid,
-                            struct error **err)
+                            const struct oci_id_mapping *gid_maps, size_t n_gid, struct error **err)
 {
         int hold[2];
         if (pipe2(hold, O_CLOEXEC) < 0)

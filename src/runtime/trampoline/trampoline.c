@@ -13,18 +13,20 @@
  * "<prefix>exec <path>: errno <n>" to status-fd (the runtime's sync socket or exec.error)
  * and exits 127; status-fd is made close-on-exec so the program never sees it.
  */
-#define SYS_write 1
-#define SYS_fcntl 72
-#define SYS_execve 59
+#define SYS_write      1
+#define SYS_fcntl      72
+#define SYS_execve     59
 #define SYS_exit_group 231
-#define F_SETFD 2
-#define FD_CLOEXEC 1
+#define F_SETFD        2
+#define FD_CLOEXEC     1
 
 static long sys3(long n, long a, long b, long c)
 {
         long r;
-        __asm__ volatile("syscall" : "=a"(r) : "a"(n), "D"(a), "S"(b), "d"(c) : "rcx", "r11",
-                         "memory");
+        __asm__ volatile("syscall"
+                         : "=a"(r)
+                         : "a"(n), "D"(a), "S"(b), "d"(c)
+                         : "rcx", "r11", "memory");
         return r;
 }
 
