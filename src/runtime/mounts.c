@@ -30,20 +30,27 @@ static int open_target(int rootfd, const char *dest, bool is_file, struct error 
         return fs_open_in_root(rootfd, dest, true, is_file, err);
 }
 
-static int apply_propagation(int rootfd, const char *dest, unsigned long propagation,
-                             struct error **err)
+/* mount(2) with no source on what is now mounted at dest: a remount or a propagation
+ * change. It reopens dest, since an fd from before a mount still points under it. */
+static int mount_again(int rootfd, const char *dest, unsigned long flags, const char *what,
+                       struct error **err)
 {
-        if (propagation == 0)
-                return 0;
-        /* Reopen: the fd from before the mount still points under it. */
         _cleanup_close_ int fd = open_target(rootfd, dest, false, err);
         if (fd < 0)
                 return -1;
         char path[FD_PATH_MAX];
         fd_path(path, fd);
-        if (mount(NULL, path, NULL, propagation, NULL) < 0)
-                return error_set(err, errno, "set propagation of %s", dest);
+        if (mount(NULL, path, NULL, flags, NULL) < 0)
+                return error_set(err, errno, "%s %s", what, dest);
         return 0;
+}
+
+static int apply_propagation(int rootfd, const char *dest, unsigned long propagation,
+                             struct error **err)
+{
+        if (propagation == 0)
+                return 0;
+        return mount_again(rootfd, dest, propagation, "set propagation of", err);
 }
 
 static int bind_mount(int rootfd, const char *source, const char *dest,
@@ -69,13 +76,9 @@ static int bind_mount(int rootfd, const char *source, const char *dest,
         unsigned long extra = o->flags & ~(MS_REMOUNT | MS_BIND | MS_REC);
         if (extra) {
                 /* Flags on a bind mount take a second, remounting call. */
-                close(steal_fd(&fd));
-                fd = open_target(rootfd, dest, false, err);
-                if (fd < 0)
+                if (mount_again(rootfd, dest, MS_BIND | MS_REMOUNT | extra,
+                                "remount with its options", err) < 0)
                         return -1;
-                fd_path(path, fd);
-                if (mount(NULL, path, NULL, MS_BIND | MS_REMOUNT | extra, NULL) < 0)
-                        return error_set(err, errno, "remount %s with its options", dest);
         }
         return apply_propagation(rootfd, dest, o->propagation, err);
 }
@@ -88,15 +91,8 @@ static int bind_host_cgroup(int rootfd, const char *target, const char *dest,
         unsigned long flags = o->flags & (MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC);
         if (flags == 0)
                 return 0;
-        /* Reopen: the fd behind target still points under the new mount. */
-        _cleanup_close_ int fd = open_target(rootfd, dest, false, err);
-        if (fd < 0)
-                return -1;
-        char path[FD_PATH_MAX];
-        fd_path(path, fd);
-        if (mount(NULL, path, NULL, MS_BIND | MS_REMOUNT | flags, NULL) < 0)
-                return error_set(err, errno, "remount %s with its options", dest);
-        return 0;
+        return mount_again(rootfd, dest, MS_BIND | MS_REMOUNT | flags, "remount with its options",
+                           err);
 }
 
 /* A fresh cgroup view: cgroup2 on v2; on v1 a tmpfs holding one mount per hierarchy.
