@@ -308,6 +308,7 @@ static int spawn_init(struct create_job *job, struct init_context *ctx, struct e
         }
         ctx->trampoline_fd = trampoline;
         ctx->console_fd = console;
+        ctx->wait_limits = true;
         ctx->fifo_fd = fifo_r;
         ctx->fifo_keep_fd = fifo_w;
         ctx->error_fd = error_fd;
@@ -357,19 +358,23 @@ static int spawn_init(struct create_job *job, struct init_context *ctx, struct e
         job->pid = pid;
         if (userns_write_id_maps(job->pid, job->config, err) < 0)
                 return -1;
-        if (job->cgroup) {
-                json_t *resources = job->config->linux_config.resources;
-                bool v1 = job->cgroup->version == 1;
-                if (v1 && cgroup_create(job->cgroup, err) < 0)
-                        return -1;
-                if (cgroup_apply_resources(job->cgroup, resources, err) < 0 ||
-                    cgroup_apply_devices(job->cgroup, resources, err) < 0)
-                        return -1;
-                if (cgroup_enter(job->cgroup, pid, cgroup_fd >= 0, err) < 0)
-                        return -1;
-        }
+        if (job->cgroup && job->cgroup->version == 1 && cgroup_create(job->cgroup, err) < 0)
+                return -1;
+        if (job->cgroup && cgroup_enter(job->cgroup, pid, cgroup_fd >= 0, err) < 0)
+                return -1;
         /* If the init failed meanwhile, this send fails and await_ready() reads why. */
         sync_send(job->sync_fd, SYNC_GO, NULL);
+        /* The limits are written while the init goes on; it waits for SYNC_LIMITS before
+         * READY, so none of it is missing when the program starts. */
+        if (job->cgroup) {
+                json_t *resources = job->config->linux_config.resources;
+                if (cgroup_apply_resources(job->cgroup, resources, err) < 0 ||
+                    cgroup_apply_devices(job->cgroup, resources, err) < 0) {
+                        sync_send(job->sync_fd, SYNC_ERROR, "cgroup limits failed");
+                        return -1;
+                }
+        }
+        sync_send(job->sync_fd, SYNC_LIMITS, NULL);
         return 0;
 }
 

@@ -162,13 +162,48 @@ int init_wait_placed(struct init_context *ctx, struct error **err)
 
 static int wait_for_parent(struct init_context *ctx, struct error **err)
 {
-        char buf[1024];
-        int type = sync_recv(ctx->sync_fd, buf, sizeof(buf), NULL, err);
-        if (type == SYNC_GO)
-                return 0;
-        if (type < 0)
-                return -1;
-        return error_set(err, 0, "%s", type == SYNC_ERROR ? buf : "runtime went away");
+        return init_wait_go(ctx, err);
+}
+
+/* One message from the runtime. SYNC_LIMITS (the cgroup limits are in place) may come at
+ * any time and is only noted. */
+static int receive_from_parent(struct init_context *ctx, struct error **err)
+{
+        for (;;) {
+                char buf[1024];
+                int type = sync_recv(ctx->sync_fd, buf, sizeof(buf), NULL, err);
+                if (type == SYNC_LIMITS) {
+                        ctx->limits_applied = true;
+                        continue;
+                }
+                if (type == SYNC_GO)
+                        return type;
+                if (type < 0)
+                        return -1;
+                return error_set(err, 0, "%s", type == SYNC_ERROR ? buf : "runtime went away");
+        }
+}
+
+int init_wait_go(struct init_context *ctx, struct error **err)
+{
+        return receive_from_parent(ctx, err) < 0 ? -1 : 0;
+}
+
+/* The runtime writes the cgroup limits while we set up; the program may not start before. */
+static int wait_for_limits(struct init_context *ctx, struct error **err)
+{
+        while (ctx->wait_limits && !ctx->limits_applied) {
+                char buf[1024];
+                int type = sync_recv(ctx->sync_fd, buf, sizeof(buf), NULL, err);
+                if (type == SYNC_LIMITS)
+                        ctx->limits_applied = true;
+                else if (type < 0)
+                        return -1;
+                else
+                        return error_set(err, 0, "%s",
+                                         type == SYNC_ERROR ? buf : "runtime went away");
+        }
+        return 0;
 }
 
 /* Until start: wait on the exec fifo. The byte comes from `start`; EOF cannot happen while
@@ -329,6 +364,8 @@ _Noreturn void init_run_process(struct init_context *ctx, const char *exe)
         char **env = build_env(p, ctx->opts->listen_fds);
         umask(p->user.has_umask ? p->user.umask : 022);
         prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0);
+        if (wait_for_limits(ctx, &err) < 0)
+                goto fail;
         sync_send(ctx->sync_fd, SYNC_READY, NULL);
         if (!ctx->opts->start_now)
                 close(ctx->sync_fd);

@@ -23,6 +23,8 @@ struct init_context {
         bool new_ns[OCI_NS_COUNT]; /* created by us (not joined by path) */
         bool placed;               /* the parent has put us in our cgroup */
         bool is_exec;              /* an exec'd process joining a running container */
+        bool wait_limits;          /* the runtime sends SYNC_LIMITS once limits are written */
+        bool limits_applied;
         int pidfd;                 /* exec: the container's init, whose namespaces we join */
         int trampoline_fd;         /* the sealed exec trampoline, or -1 (exec_trampoline.h) */
         int *idmap_fds;            /* per config mount: a prepared idmapped tree, or -1; NULL */
@@ -43,6 +45,8 @@ int init_prepare_process(struct init_context *ctx, char **exe, struct error **er
  * exec) and execs; reports a failure the way the runtime can still hear it. */
 _Noreturn void init_run_process(struct init_context *ctx, const char *exe);
 
+/* Waits for the runtime's SYNC_GO (noting a SYNC_LIMITS on the way). */
+int init_wait_go(struct init_context *ctx, struct error **err);
 /* Waits (once) until the parent has made our cgroup and put us in it. */
 int init_wait_placed(struct init_context *ctx, struct error **err);
 

@@ -55,12 +55,8 @@ static int hand_over_notify_fd(struct init_context *ctx, scmp_filter_ctx filter,
         close(fd);
         if (r < 0)
                 return error_wrap(err, "seccomp: hand the notify fd to the runtime");
-        char msg[256];
-        int reply = sync_recv(ctx->sync_fd, msg, sizeof(msg), NULL, err);
-        if (reply < 0)
-                return -1;
-        if (reply != SYNC_GO)
-                return error_set(err, 0, "seccomp: the runtime could not reach the listener");
+        if (init_wait_go(ctx, err) < 0)
+                return error_wrap(err, "seccomp: the runtime could not reach the listener");
         return 0;
 }
 

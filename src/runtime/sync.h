@@ -3,6 +3,8 @@
  * over a SOCK_SEQPACKET pair: one byte of type, then text.
  *
  *   parent -> child  SYNC_GO        the child is in its cgroup; go on
+ *   parent -> child  SYNC_LIMITS    the cgroup limits are written (the init waits for it
+ *                                   before READY; it may arrive between other messages)
  *   child -> parent  SYNC_HOOKS     namespaces and mounts are ready: run prestart and
  *                                   createRuntime hooks (only sent when there are any)
  *   parent -> child  SYNC_GO        hooks done
@@ -16,6 +18,7 @@
 
 enum sync_type {
         SYNC_GO = 'G',
+        SYNC_LIMITS = 'L',
         SYNC_HOOKS = 'H',
         SYNC_PTY = 'P',
         SYNC_SECCOMP = 'S',
