@@ -142,3 +142,27 @@ int cgroup_plan_hugepages(json_t *list, const char *suffix, struct cgroup_settin
         }
         return 0;
 }
+
+int cgroup_plan_rdma(json_t *rdma, struct cgroup_settings *out, struct error **err)
+{
+        const char *name;
+        json_t *limits;
+        json_object_foreach(rdma, name, limits)
+        {
+                _cleanup_free_ char *path = xasprintf("linux.resources.rdma.%s", name);
+                uint64_t handles = 0, objects = 0;
+                int h, o;
+                if (!json_is_object(limits))
+                        return error_set(err, 0, "%s: must be an object", path);
+                if ((h = cgroup_json_uint(limits, path, "hcaHandles", &handles, err)) < 0 ||
+                    (o = cgroup_json_uint(limits, path, "hcaObjects", &objects, err)) < 0)
+                        return -1;
+                if (strpbrk(name, " \n") != NULL)
+                        return error_set(err, 0, "%s: not a device name", path);
+                _cleanup_free_ char *hv = h ? xasprintf("%" PRIu64, handles) : xstrdup("max");
+                _cleanup_free_ char *ov = o ? xasprintf("%" PRIu64, objects) : xstrdup("max");
+                cgroup_settings_add(out, "linux.resources.rdma", "rdma", "rdma.max",
+                                    "%s hca_handle=%s hca_object=%s", name, hv, ov);
+        }
+        return 0;
+}

@@ -62,3 +62,6 @@ int cgroup_json_container(json_t *obj, const char *path, const char *key, char k
  * kernel has it): suffix "limit_in_bytes" on v1, "max" on v2. */
 int cgroup_plan_hugepages(json_t *list, const char *suffix, struct cgroup_settings *out,
                           struct error **err);
+
+/* linux.resources.rdma as rdma.max lines (the same file on v1 and v2). */
+int cgroup_plan_rdma(json_t *rdma, struct cgroup_settings *out, struct error **err);

@@ -214,30 +214,6 @@ static int plan_block_io(json_t *bio, struct cgroup_settings *out, struct error 
         return 0;
 }
 
-static int plan_rdma(json_t *rdma, struct cgroup_settings *out, struct error **err)
-{
-        const char *name;
-        json_t *limits;
-        json_object_foreach(rdma, name, limits)
-        {
-                _cleanup_free_ char *path = xasprintf(RES ".rdma.%s", name);
-                uint64_t handles = 0, objects = 0;
-                int h, o;
-                if (!json_is_object(limits))
-                        return error_set(err, 0, "%s: must be an object", path);
-                if ((h = cgroup_json_uint(limits, path, "hcaHandles", &handles, err)) < 0 ||
-                    (o = cgroup_json_uint(limits, path, "hcaObjects", &objects, err)) < 0)
-                        return -1;
-                if (strpbrk(name, " \n") != NULL)
-                        return error_set(err, 0, "%s: not a device name", path);
-                _cleanup_free_ char *hv = h ? xasprintf("%" PRIu64, handles) : xstrdup("max");
-                _cleanup_free_ char *ov = o ? xasprintf("%" PRIu64, objects) : xstrdup("max");
-                cgroup_settings_add(out, RES ".rdma", "rdma", "rdma.max",
-                                    "%s hca_handle=%s hca_object=%s", name, hv, ov);
-        }
-        return 0;
-}
-
 /* unified: file names as keys; the controller is the part before the first dot. Only
  * plain names in the cgroup's own directory. */
 static int plan_unified(json_t *unified, struct cgroup_settings *out, struct error **err)
@@ -278,7 +254,7 @@ int cgroup_v2_plan(json_t *resources, const struct cgroup_current *current,
         if (SECTION("hugepageLimits", 'a') < 0 ||
             (r && cgroup_plan_hugepages(section, "max", out, err) < 0))
                 return -1;
-        if (SECTION("rdma", 'o') < 0 || (r && plan_rdma(section, out, err) < 0))
+        if (SECTION("rdma", 'o') < 0 || (r && cgroup_plan_rdma(section, out, err) < 0))
                 return -1;
         if (SECTION("network", 'o') < 0)
                 return -1;

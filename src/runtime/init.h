@@ -25,9 +25,9 @@ struct init_context {
         bool is_exec;              /* an exec'd process joining a running container */
         bool wait_limits;          /* the runtime sends SYNC_LIMITS once limits are written */
         bool limits_applied;
-        int pidfd;                 /* exec: the container's init, whose namespaces we join */
-        int trampoline_fd;         /* the sealed exec trampoline, or -1 (exec_trampoline.h) */
-        int *idmap_fds;            /* per config mount: a prepared idmapped tree, or -1; NULL */
+        int pidfd;         /* exec: the container's init, whose namespaces we join */
+        int trampoline_fd; /* the sealed exec trampoline, or -1 (exec_trampoline.h) */
+        int *idmap_fds;    /* per config mount: a prepared idmapped tree, or -1; NULL */
 };
 
 /* Never returns: execs the process or exits non-zero after reporting the error. */
