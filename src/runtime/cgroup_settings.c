@@ -166,3 +166,19 @@ int cgroup_plan_rdma(json_t *rdma, struct cgroup_settings *out, struct error **e
         }
         return 0;
 }
+
+int cgroup_json_device_numbers(json_t *item, const char *path, int64_t *major, int64_t *minor,
+                               struct error **err)
+{
+        if (!json_is_object(item))
+                return error_set(err, 0, "%s: must be an object", path);
+        int a = cgroup_json_int(item, path, "major", major, err);
+        if (a < 0)
+                return -1;
+        int b = cgroup_json_int(item, path, "minor", minor, err);
+        if (b < 0)
+                return -1;
+        if (!a || !b)
+                return error_set(err, 0, "%s: needs major and minor", path);
+        return 0;
+}

@@ -65,3 +65,8 @@ int cgroup_plan_hugepages(json_t *list, const char *suffix, struct cgroup_settin
 
 /* linux.resources.rdma as rdma.max lines (the same file on v1 and v2). */
 int cgroup_plan_rdma(json_t *rdma, struct cgroup_settings *out, struct error **err);
+
+/* The major and minor numbers of a {major, minor, ...} entry (blockIO device lists); both
+ * are required. */
+int cgroup_json_device_numbers(json_t *item, const char *path, int64_t *major, int64_t *minor,
+                               struct error **err);

@@ -120,22 +120,6 @@ static int plan_cpu(json_t *cpu, struct cgroup_settings *out, struct error **err
         return 0;
 }
 
-static int device_numbers(json_t *item, const char *path, int64_t *major, int64_t *minor,
-                          struct error **err)
-{
-        if (!json_is_object(item))
-                return error_set(err, 0, "%s: must be an object", path);
-        int a = cgroup_json_int(item, path, "major", major, err);
-        if (a < 0)
-                return -1;
-        int b = cgroup_json_int(item, path, "minor", minor, err);
-        if (b < 0)
-                return -1;
-        if (!a || !b)
-                return error_set(err, 0, "%s: needs major and minor", path);
-        return 0;
-}
-
 static int plan_block_io(json_t *bio, struct cgroup_settings *out, struct error **err)
 {
         const char *path = RES ".blockIO";
@@ -156,7 +140,7 @@ static int plan_block_io(json_t *bio, struct cgroup_settings *out, struct error 
                 _cleanup_free_ char *item_path = xasprintf("%s.weightDevice[%zu]", path, i);
                 int64_t major, minor;
                 uint64_t w = 0, lw = 0;
-                if (device_numbers(item, item_path, &major, &minor, err) < 0 ||
+                if (cgroup_json_device_numbers(item, item_path, &major, &minor, err) < 0 ||
                     cgroup_json_uint(item, item_path, "weight", &w, err) < 0 ||
                     cgroup_json_uint(item, item_path, "leafWeight", &lw, err) < 0)
                         return -1;
@@ -185,7 +169,7 @@ static int plan_block_io(json_t *bio, struct cgroup_settings *out, struct error 
                             xasprintf("%s.%s[%zu]", path, throttles[t].key, i);
                         int64_t major, minor;
                         uint64_t rate = 0;
-                        if (device_numbers(item, item_path, &major, &minor, err) < 0 ||
+                        if (cgroup_json_device_numbers(item, item_path, &major, &minor, err) < 0 ||
                             cgroup_json_uint(item, item_path, "rate", &rate, err) < 0)
                                 return -1;
                         cgroup_settings_add(out, path, "blkio", throttles[t].file,

@@ -137,23 +137,6 @@ static int plan_pids(json_t *pids, struct cgroup_settings *out, struct error **e
         return 0;
 }
 
-/* The {major, minor, ...} entries of a blockIO device list. */
-static int device_numbers(json_t *item, const char *path, int64_t *major, int64_t *minor,
-                          struct error **err)
-{
-        if (!json_is_object(item))
-                return error_set(err, 0, "%s: must be an object", path);
-        int a = cgroup_json_int(item, path, "major", major, err);
-        if (a < 0)
-                return -1;
-        int b = cgroup_json_int(item, path, "minor", minor, err);
-        if (b < 0)
-                return -1;
-        if (!a || !b)
-                return error_set(err, 0, "%s: needs major and minor", path);
-        return 0;
-}
-
 static int plan_block_io(json_t *bio, struct cgroup_settings *out, struct error **err)
 {
         const char *path = RES ".blockIO";
@@ -177,7 +160,7 @@ static int plan_block_io(json_t *bio, struct cgroup_settings *out, struct error 
                 _cleanup_free_ char *item_path = xasprintf("%s.weightDevice[%zu]", path, i);
                 int64_t major, minor;
                 uint64_t w = 0;
-                if (device_numbers(item, item_path, &major, &minor, err) < 0 ||
+                if (cgroup_json_device_numbers(item, item_path, &major, &minor, err) < 0 ||
                     cgroup_json_uint(item, item_path, "weight", &w, err) < 0)
                         return -1;
                 if (w != 0)
@@ -203,7 +186,7 @@ static int plan_block_io(json_t *bio, struct cgroup_settings *out, struct error 
                             xasprintf("%s.%s[%zu]", path, throttles[t].key, i);
                         int64_t major, minor;
                         uint64_t rate = 0;
-                        if (device_numbers(item, item_path, &major, &minor, err) < 0 ||
+                        if (cgroup_json_device_numbers(item, item_path, &major, &minor, err) < 0 ||
                             cgroup_json_uint(item, item_path, "rate", &rate, err) < 0)
                                 return -1;
                         cgroup_settings_add(out, path, "io", "io.max",
