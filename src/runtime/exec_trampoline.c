@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
@@ -48,14 +49,17 @@ int exec_trampoline_fd(struct error **err)
 #endif
 }
 
-void exec_trampoline_run(int fd, int status_fd, const char *prefix, const char *path,
+void exec_trampoline_run(int fd, int status_fd, int keep_fd, const char *prefix, const char *path,
                          char *const *argv, char *const *envp)
 {
         size_t argc = 0;
         while (argv[argc])
                 argc++;
-        char status[16];
-        snprintf(status, sizeof(status), "%d", status_fd);
+        char status[32];
+        if (keep_fd >= 0)
+                snprintf(status, sizeof(status), "%d,%d", status_fd, keep_fd);
+        else
+                snprintf(status, sizeof(status), "%d", status_fd);
         const char **targv = xcalloc(argc + 5, sizeof(char *));
         targv[0] = "berth-exec";
         targv[1] = status;
@@ -64,6 +68,8 @@ void exec_trampoline_run(int fd, int status_fd, const char *prefix, const char *
         memcpy(targv + 4, argv, argc * sizeof(char *));
         /* The status fd must survive this exec (the trampoline closes it on the next). */
         fcntl(status_fd, F_SETFD, 0);
+        if (keep_fd >= 0)
+                fcntl(keep_fd, F_SETFD, 0);
         /* execve of the magic link first: seccomp profiles allow execve more often than
          * execveat. */
         char link[32];
@@ -72,6 +78,20 @@ void exec_trampoline_run(int fd, int status_fd, const char *prefix, const char *
         syscall(SYS_execveat, fd, "", targv, envp, AT_EMPTY_PATH);
         int saved = errno;
         fcntl(status_fd, F_SETFD, FD_CLOEXEC);
+        if (keep_fd >= 0)
+                fcntl(keep_fd, F_SETFD, FD_CLOEXEC);
         free(targv);
         errno = saved;
+}
+
+char *exec_trampoline_explain(const char *message)
+{
+        const char *tail = strstr(message, ": errno ");
+        if (tail == NULL)
+                return xstrdup(message);
+        char *end;
+        long n = strtol(tail + 8, &end, 10);
+        if (*end != '\0' || n <= 0)
+                return xstrdup(message);
+        return xasprintf("%.*s: %s", (int)(tail - message), message, strerror((int)n));
 }

@@ -14,6 +14,7 @@
 #include "alloc.h"
 #include "container.h"
 #include "error.h"
+#include "exec_trampoline.h"
 #include "log.h"
 #include "process.h"
 #include "sync.h"
@@ -90,7 +91,7 @@ int foreground_wait(struct created_container *c, struct error **err)
                         char msg[4096];
                         int type = sync_recv(c->sync_fd, msg, sizeof(msg), NULL, NULL);
                         if (type == SYNC_ERROR && exec_error == NULL)
-                                exec_error = xstrdup(msg);
+                                exec_error = exec_trampoline_explain(msg);
                         if (type <= 0) {
                                 close(c->sync_fd);
                                 c->sync_fd = -1;

@@ -381,8 +381,8 @@ _Noreturn void init_run_process(struct init_context *ctx, const char *exe)
                 /* The host binary must not be /proc/self/exe when the program is exec'd
                  * (CVE-2019-5736): the sealed trampoline makes that exec for us. */
                 int status_fd = ctx->opts->start_now ? ctx->sync_fd : ctx->error_fd;
-                exec_trampoline_run(ctx->trampoline_fd, status_fd, ctx->opts->start_now ? "E" : "",
-                                    exe, p->args, env);
+                exec_trampoline_run(ctx->trampoline_fd, status_fd, ctx->fifo_fd,
+                                    ctx->opts->start_now ? "E" : "", exe, p->args, env);
                 error_set(&err, errno, "exec trampoline for %s", p->args[0]);
                 goto fail;
         }

@@ -11,6 +11,7 @@
 #include "cgroup.h"
 #include "container.h"
 #include "error.h"
+#include "exec_trampoline.h"
 #include "fs.h"
 #include "hooks.h"
 #include "log.h"
@@ -74,8 +75,10 @@ int container_start(const struct runtime_options *rt, const char *id, struct err
         _cleanup_free_ char *error_path = xasprintf("%s/%s/exec.error", rt->root, id);
         _cleanup_free_ char *why = fs_read_file(error_path, NULL, NULL);
         unlink(error_path);
-        if (why && *why)
-                return error_set(err, 0, "start container %s: %s", id, why);
+        if (why && *why) {
+                _cleanup_free_ char *text = exec_trampoline_explain(why);
+                return error_set(err, 0, "start container %s: %s", id, text);
+        }
         return run_poststart(rt, rec, err);
 }
 

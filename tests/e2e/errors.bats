@@ -175,3 +175,20 @@ expect_create_error() {
 	# runc fails only in its init ("apparmor failed to apply profile"), lower case.
 	if is_runc; then expect_create_error apparmor; else expect_create_error AppArmor; fi
 }
+
+@test "a program the kernel cannot exec: run and start say why" {
+	make_bundle /bin/notelf
+	printf 'not an executable format' >"$BUNDLE/rootfs/bin/notelf"
+	chmod 755 "$BUNDLE/rootfs/bin/notelf"
+	run --separate-stderr ! ctr_run
+	one_line_error
+	shopt -s nocasematch # runc says "exec format error"
+	[[ "$stderr" == *"exec format error"* ]]
+	shopt -u nocasematch
+	skip_if_runc "runc 1.1's start succeeds; the init fails after it returns"
+	id2=$(new_id)
+	ctr_create "$id2"
+	run --separate-stderr ! rt start "$id2"
+	one_line_error
+	[[ "$stderr" == *"Exec format error"* ]]
+}

@@ -9,9 +9,10 @@
  * /proc/self/exe harmless at the moment the container's program is exec'd; it costs one
  * tiny exec instead of re-executing the whole runtime from a copy.
  *
- * argv: [name, status-fd, prefix, path, program argv...]. On exec failure it writes
- * "<prefix>exec <path>: errno <n>" to status-fd (the runtime's sync socket or exec.error)
- * and exits 127; status-fd is made close-on-exec so the program never sees it.
+ * argv: [name, "status-fd[,fd...]", prefix, path, program argv...]. On exec failure it
+ * writes "<prefix>exec <path>: errno <n>" to status-fd (the runtime's sync socket or
+ * exec.error) and exits 127. The listed fds are made close-on-exec, so the program never sees
+ * them and they close exactly when it starts (`start` waits for that on the exec fifo).
  */
 #define SYS_write      1
 #define SYS_fcntl      72
@@ -38,11 +39,14 @@ static long length(const char *s)
         return n;
 }
 
-static long to_fd(const char *s)
+/* Reads a decimal fd at *s and steps past it and a following comma. */
+static long next_fd(const char **s)
 {
         long n = 0;
-        while (*s >= '0' && *s <= '9')
-                n = n * 10 + (*s++ - '0');
+        while (**s >= '0' && **s <= '9')
+                n = n * 10 + (*(*s)++ - '0');
+        if (**s == ',')
+                (*s)++;
         return n;
 }
 
@@ -53,8 +57,11 @@ __attribute__((used)) void trampoline_main(long *sp)
         char **envp = argv + argc + 1;
         if (argc < 5)
                 sys3(SYS_exit_group, 127, 0, 0);
-        long status_fd = to_fd(argv[1]);
+        const char *fds = argv[1];
+        long status_fd = next_fd(&fds);
         sys3(SYS_fcntl, status_fd, F_SETFD, FD_CLOEXEC);
+        while (*fds)
+                sys3(SYS_fcntl, next_fd(&fds), F_SETFD, FD_CLOEXEC);
         long err = -sys3(SYS_execve, (long)argv[3], (long)(argv + 4), (long)envp);
         char msg[512];
         long used = 0;
