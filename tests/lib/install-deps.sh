@@ -6,9 +6,13 @@ set -euo pipefail
 packages=(
 	meson ninja-build gcc pkg-config
 	libjansson-dev libcap-dev libseccomp-dev
+	# images and registries (src/image, src/registry)
+	libssl-dev libcurl4-openssl-dev libarchive-dev libzstd-dev libisal-dev libsqlite3-dev
 	busybox-static bats jq runc crun file iproute2 python3 python3-jsonschema
 	# real clients driving the runtime (tests/e2e/podman.bats, containerd.bats)
 	podman containernetworking-plugins containerd curl
+	# image tests: a registry, and the peers that push and pull with berth (tests/e2e/image-*.bats)
+	docker-registry skopeo umoci zstd apache2-utils python3-bcrypt
 )
 
 missing=()

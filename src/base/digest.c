@@ -1,0 +1,2 @@
+/* Not written yet: see digest.h. */
+#include "digest.h"

@@ -1,0 +1,17 @@
+/* Not written yet. */
+#include "commands.h"
+
+int cmd_login(const struct berth_globals *g, int argc, char **argv)
+{
+        (void)g;
+        (void)argc;
+        return cli_usage_error(argv[0], "not implemented yet");
+}
+
+int cmd_logout(const struct berth_globals *g, int argc, char **argv)
+{
+        (void)g;
+        (void)argc;
+        return cli_usage_error(argv[0], "not implemented yet");
+}
+

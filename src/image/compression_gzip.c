@@ -1,0 +1,2 @@
+/* Not written yet: see compression.h. */
+#include "compression.h"

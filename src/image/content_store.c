@@ -1,0 +1,2 @@
+/* Not written yet: see content_store.h. */
+#include "content_store.h"

@@ -1,0 +1,2 @@
+/* Not written yet: see image_db.h. */
+#include "image_db.h"

@@ -1,0 +1,2 @@
+/* Not written yet: see image_store.h. */
+#include "image_store.h"

@@ -1,0 +1,2 @@
+/* Not written yet: see layer_store.h. */
+#include "layer_store.h"

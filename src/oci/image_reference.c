@@ -1,0 +1,2 @@
+/* Not written yet: see image_reference.h. */
+#include "image_reference.h"

@@ -1,0 +1,2 @@
+/* Not written yet: see media_type.h. */
+#include "media_type.h"

@@ -1,0 +1,2 @@
+/* Not written yet: see auth_file.h. */
+#include "auth_file.h"

@@ -1,0 +1,2 @@
+/* Not written yet: see client.h. */
+#include "client.h"
