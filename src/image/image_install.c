@@ -1,0 +1,2 @@
+/* Not written yet: see image_install.h. */
+#include "image_install.h"
