@@ -13,6 +13,7 @@
 #include "base/error.h"
 #include "image_store.h"
 #include "oci/image_manifest.h"
+#include "oci/media_type.h"
 
 struct image_install_request {
         const struct digest *manifest_digest; /* in the content store */
@@ -34,3 +35,5 @@ int image_install_layer(struct image_store *store, const struct digest *blob,
                         const struct digest *chain_id, const struct digest *parent_chain_id,
                         struct error **err);
 
+/* The unpacked size recorded with a layer, in bytes (0 when unknown: the size is only shown). */
+int64_t image_layer_size(const struct image_store *store, const struct digest *chain_id);

@@ -1,5 +1,6 @@
 /* berth: the engine's command line, with docker's and podman's verbs. */
 #include <getopt.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -147,6 +148,9 @@ int main(int argc, char **argv)
             {0},
         };
         log_set_program("berth");
+        /* A closed pipe (an unpacker that stopped, a registry that hung up, `berth images | head`)
+         * is an error to report where it happens, not a reason to die. */
+        signal(SIGPIPE, SIG_IGN);
         struct berth_globals g = {.root = "/var/lib/berth", .runroot = "/run/berth"};
         opterr = 0;
         int opt;

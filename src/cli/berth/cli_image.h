@@ -1,0 +1,45 @@
+/* What the image commands share: opening the store named by the global flags, finding an
+ * image as users name it, and the registry flags of pull, push and login. */
+#pragma once
+#include <getopt.h>
+#include <jansson.h>
+#include <stdbool.h>
+
+#include "base/error.h"
+#include "commands.h"
+#include "image/image_store.h"
+#include "registry/client.h"
+
+int cli_open_store(const struct berth_globals *g, struct image_store **out, struct error **err);
+
+/* Finds TEXT as an image ID or unique prefix, a full name, a repo digest, or a short name
+ * normalised as docker does ("busybox" → docker.io/library/busybox:latest). Not found:
+ * "NAME: image not known" (podman's words). */
+int cli_find_image(struct image_store *store, const char *text, struct image_record *out,
+                   struct error **err);
+
+/* Parses a podman boolean flag value ("--tls-verify", "--tls-verify=false"). */
+int cli_parse_bool(const char *flag, const char *value, bool *out, struct error **err);
+
+/* Splits a stored name "host/path:tag" into newly allocated repository and tag. */
+void cli_split_name(const char *name, char **repository, char **tag);
+
+/* "3 hours ago", as podman and docker print durations (go-units HumanDuration). */
+char *cli_human_age(int64_t then);
+/* "4.26 MB" (go-units HumanSizeWithPrecision, decimal units, 3 significant digits). */
+char *cli_human_size(int64_t bytes);
+/* RFC 3339 UTC with seconds: "2024-01-02T03:04:05Z". */
+char *cli_rfc3339(int64_t seconds);
+
+/* Go-template-like --format for one object: "{{.Id}}", "{{.Config.Cmd}}", "{{json .Config}}",
+ * and "\t" "\n" escapes, as the subset scripts use with docker and podman. Strings print raw,
+ * string arrays as Go does ("[sh -c]"), other values as JSON; a missing field is
+ * "<no value>". Returns newly allocated text, or NULL with *err for a malformed template. */
+char *cli_format_template(const char *format, json_t *object, struct error **err);
+
+/* Removes image R with all its names and its mount (blobs and layers go in the GC that
+ * follows), printing podman's "Untagged:"/"Deleted:" lines. */
+int cli_remove_image(struct image_store *store, const struct image_record *r, struct error **err);
+/* Refuses (an error naming the container) when containers use R, unless FORCE. */
+int cli_check_image_unused(struct image_store *store, const struct image_record *r, bool force,
+                           struct error **err);
