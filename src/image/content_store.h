@@ -37,14 +37,20 @@ int content_store_open_blob(const struct content_store *store, const struct dige
 char *content_store_read_blob(const struct content_store *store, const struct digest *digest,
                               size_t max, size_t *len, struct error **err);
 /* Stores a small buffer; its digest (sha256) in *out. Idempotent. */
-int content_store_put(struct content_store *store, const void *data, size_t len,
-                      struct digest *out, struct error **err);
+int content_store_put(struct content_store *store, const void *data, size_t len, struct digest *out,
+                      struct error **err);
 int content_store_delete(struct content_store *store, const struct digest *digest,
                          struct error **err);
 /* Calls FN for each blob; stops and returns FN's value when it is non-zero. */
 int content_store_for_each(const struct content_store *store,
                            int (*fn)(const struct digest *digest, int64_t size, void *ctx),
                            void *ctx, struct error **err);
+
+/* Removes ingest leftovers (partial files and lock files) untouched for MAX_AGE_SECONDS whose
+ * ingest is not running (its lock is free): killed pulls that were never resumed. Counts the
+ * partial files in *removed and their bytes in *bytes (both may be NULL). */
+int content_store_clean_ingest(struct content_store *store, int64_t max_age_seconds,
+                               uint64_t *removed, uint64_t *bytes, struct error **err);
 
 enum content_ingest_status {
         CONTENT_INGEST_NEW,    /* write from offset 0 */
@@ -65,9 +71,8 @@ int content_ingest_write(struct content_ingest *ingest, const void *data, size_t
 /* Drops bytes written since offset 0 and starts over (a server ignored a Range request). */
 int content_ingest_restart(struct content_ingest *ingest, struct error **err);
 /* Verifies and publishes; *actual gets the digest (may be NULL). On a mismatch the partial file
- * is deleted and the error says both digests: "blob sha256:a...: digest mismatch (got sha256:b...)".
- * Frees INGEST in every case. */
-int content_ingest_commit(struct content_ingest *ingest, struct digest *actual,
-                          struct error **err);
+ * is deleted and the error says both digests: "blob sha256:a...: digest mismatch (got
+ * sha256:b...)". Frees INGEST in every case. */
+int content_ingest_commit(struct content_ingest *ingest, struct digest *actual, struct error **err);
 /* Gives up; KEEP_PARTIAL keeps the .partial file for a later resume. Frees INGEST. */
 void content_ingest_abort(struct content_ingest *ingest, bool keep_partial);
