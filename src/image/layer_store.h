@@ -22,6 +22,18 @@ void layer_store_free(struct layer_store *store);
 char *layer_store_path(const struct layer_store *store, const struct digest *chain_id);
 bool layer_store_has(const struct layer_store *store, const struct digest *chain_id);
 
+/* What ROOT/layers/<hex>.json records. */
+struct layer_record {
+        struct digest diff_id;
+        struct digest chain_id;
+        bool has_parent;
+        struct digest parent; /* when has_parent */
+        uint64_t size;        /* unpacked bytes (the tar stream's length) */
+};
+/* Reads the record of CHAIN_ID's layer. */
+int layer_store_read_record(const struct layer_store *store, const struct digest *chain_id,
+                            struct layer_record *out, struct error **err);
+
 struct layer_write;
 /* Takes the layer's lock; when the layer exists already (possibly after waiting), returns 0 with
  * *out NULL. Otherwise *out is a write with an empty temporary directory. */
@@ -42,5 +54,5 @@ int layer_store_delete(struct layer_store *store, const struct digest *chain_id,
 int layer_store_for_each(const struct layer_store *store,
                          int (*fn)(const struct digest *chain_id, void *ctx), void *ctx,
                          struct error **err);
-/* Removes .tmp-* leftovers of killed processes (those whose lock is free). */
+/* Removes .tmp-* leftovers of killed processes (those whose lock is free); returns how many. */
 int layer_store_clean_temporaries(struct layer_store *store, struct error **err);
