@@ -21,9 +21,9 @@ struct image_record {
         char *manifest_media_type;
         char *architecture;
         char *os;
-        int64_t created;   /* from the config, unix seconds (0 when absent) */
-        int64_t size;      /* sum of the unpacked layer sizes, bytes */
-        int64_t stored_at; /* when this store got it, unix seconds */
+        int64_t created;          /* from the config, unix seconds (0 when absent) */
+        int64_t size;             /* sum of the unpacked layer sizes, bytes */
+        int64_t stored_at;        /* when this store got it, unix seconds */
         struct digest *chain_ids; /* bottom first */
         size_t n_layers;
         struct digest *blobs; /* every blob the image keeps */
@@ -51,14 +51,15 @@ int image_db_add_name(struct image_db *db, const struct digest *id, const char *
                       struct error **err);
 /* Returns 1 if NAME was removed, 0 if it was not there. */
 int image_db_remove_name(struct image_db *db, const char *name, struct error **err);
-int image_db_add_repo_digest(struct image_db *db, const struct digest *id,
-                             const char *repo_digest, struct error **err);
+int image_db_add_repo_digest(struct image_db *db, const struct digest *id, const char *repo_digest,
+                             struct error **err);
 
 /* Finds an image by full name, by repo digest, or by ID / unique ID prefix (3+ hex chars, with or
  * without "sha256:"). Returns 1 and fills OUT when found, 0 when not, -1 on error (an ambiguous
  * prefix is an error: "short ID abc is ambiguous"). */
 int image_db_find(struct image_db *db, const char *name_or_id, struct image_record *out,
                   struct error **err);
+/* Returns 1 and fills OUT when image ID exists, 0 when not, -1 on error. */
 int image_db_get(struct image_db *db, const struct digest *id, struct image_record *out,
                  struct error **err);
 /* All images, newest stored first. *out is an array of N records (free each, then the array). */
