@@ -21,7 +21,7 @@ static const char save_help[] =
     "\n"
     "  -o, --output FILE            write to FILE (replaced atomically)\n"
     "      --format FORMAT          docker-archive (default) or oci-archive\n"
-    "  -m, --multi-image-archive    accepted for podman's sake: every IMAGE is saved\n"
+    "  -m, --multi-image-archive    every IMAGE is saved (docker-archive only)\n"
     "  -q, --quiet                  no progress output\n";
 
 static const char load_help[] = "usage: berth load [options]\n"
@@ -53,7 +53,8 @@ static char *saved_name(const char *text, const struct image_record *r)
 /* The images to save, merged by ID (two names of one image are one entry with two names). */
 struct save_list {
         struct image_archive_image *images;
-        char ***names; /* per image, owned */
+        char ***names;   /* per image, owned */
+        size_t *n_names; /* how many names[i] holds (images[i].n_names may say fewer) */
         size_t n;
 };
 
@@ -65,6 +66,8 @@ static void save_list_add(struct save_list *l, const struct digest *id, char *na
         if (i == l->n) {
                 l->images = xrealloc(l->images, (l->n + 1) * sizeof(*l->images));
                 l->names = xrealloc(l->names, (l->n + 1) * sizeof(*l->names));
+                l->n_names = xrealloc(l->n_names, (l->n + 1) * sizeof(*l->n_names));
+                l->n_names[i] = 0;
                 l->images[i] = (struct image_archive_image){.id = *id};
                 l->names[i] = NULL;
                 l->n++;
@@ -79,17 +82,19 @@ static void save_list_add(struct save_list *l, const struct digest *id, char *na
                 }
         l->names[i] = xrealloc(l->names[i], (img->n_names + 1) * sizeof(char *));
         l->names[i][img->n_names++] = name;
+        l->n_names[i] = img->n_names;
         img->names = (const char *const *)l->names[i];
 }
 
 static void save_list_release(struct save_list *l)
 {
         for (size_t i = 0; i < l->n; i++) {
-                for (size_t k = 0; k < l->images[i].n_names; k++)
+                for (size_t k = 0; k < l->n_names[i]; k++)
                         free(l->names[i][k]);
                 free(l->names[i]);
         }
         free(l->names);
+        free(l->n_names);
         free(l->images);
 }
 
@@ -171,6 +176,18 @@ int cmd_save(const struct berth_globals *g, int argc, char **argv)
                         goto out;
                 save_list_add(&list, &r.id, saved_name(argv[i], &r));
                 image_record_release(&r);
+        }
+        /* podman (4.3) loads an OCI archive only when its index has one entry, and refuses to
+         * save several images in one: the same here, one image under its first name. */
+        if (format == IMAGE_ARCHIVE_OCI) {
+                if (list.n > 1) {
+                        error_set(&err, 0,
+                                  "oci-archive holds one image: use --format "
+                                  "docker-archive to save several");
+                        goto out;
+                }
+                if (list.images[0].n_names > 1)
+                        list.images[0].n_names = 1;
         }
         int saved =
             output ? save_to_file(store, format, &list, output, &err)
