@@ -507,3 +507,39 @@ TEST(descriptor_json_round_trip)
         CHECK(err && strstr(err->msg, "manifests[3].size: must be an integer between 0 and"));
         json_decref(in);
 }
+
+/* Documents written by umoci and skopeo (kept byte for byte): the manifest's config descriptor
+ * names the config blob by its real digest and size. */
+TEST(real_tool_documents)
+{
+        size_t manifest_len, config_len;
+        _cleanup_free_ char *manifest_text = read_case("manifest-ok-umoci.json", &manifest_len);
+        _cleanup_free_ char *config_text = read_case("config-ok-umoci.json", &config_len);
+        REQUIRE(manifest_text && config_text);
+        struct oci_manifest m;
+        _cleanup_error_ struct error *err = NULL;
+        REQUIRE(oci_manifest_parse(manifest_text, manifest_len, MEDIA_TYPE_OCI_MANIFEST, &m,
+                                   &err) == 0);
+        struct digest config_digest;
+        digest_buffer(DIGEST_SHA256, config_text, config_len, &config_digest);
+        CHECK(digest_equal(&config_digest, &m.config.digest));
+        CHECK_INT_EQ(m.config.size, config_len);
+        CHECK_INT_EQ(m.n_layers, 0);
+        oci_manifest_release(&m);
+
+        struct oci_image_config c;
+        REQUIRE(oci_image_config_parse(config_text, config_len, &c, &err) == 0);
+        CHECK_STR_EQ(c.architecture, "arm64");
+        CHECK_STR_EQ(json_string_value(json_array_get(json_object_get(c.config, "Cmd"), 0)), "sh");
+        oci_image_config_release(&c);
+
+        _cleanup_free_ char *index_text = read_case("index-ok-umoci-layout.json", &manifest_len);
+        REQUIRE(index_text);
+        struct oci_index ix;
+        REQUIRE(oci_index_parse(index_text, manifest_len, NULL, &ix, &err) == 0);
+        CHECK_STR_EQ(ix.media_type, MEDIA_TYPE_OCI_INDEX);
+        REQUIRE(ix.n_manifests == 1);
+        CHECK_STR_EQ(ix.manifests[0].digest.text,
+                     "sha256:46bfead475efffdc47cb8bf3d6e77670992b9805981610d74434095f3ffcb2f6");
+        oci_index_release(&ix);
+}
