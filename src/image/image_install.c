@@ -109,7 +109,7 @@ int image_install(struct image_store *store, const struct image_install_request 
         struct oci_manifest manifest = {0};
         if (oci_manifest_parse(manifest_text, len, request->manifest_media_type, &manifest, err) <
             0)
-                return error_wrap(err, "manifest %s", request->manifest_digest->text);
+                return error_wrap(err, "%s", request->manifest_digest->text);
 
         int ret = -1;
         struct oci_image_config config = {0};
@@ -123,7 +123,7 @@ int image_install(struct image_store *store, const struct image_install_request 
                 goto out;
         }
         if (oci_image_config_parse(config_text, config_len, &config, err) < 0) {
-                error_wrap(err, "image config %s", manifest.config.digest.text);
+                error_wrap(err, "%s", manifest.config.digest.text);
                 goto out;
         }
         if (config.n_diff_ids != manifest.n_layers) {

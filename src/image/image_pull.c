@@ -423,7 +423,7 @@ static int resolve_manifest(struct image_store *store, struct registry_client *c
         if (kind == MEDIA_KIND_INDEX) {
                 struct oci_index index = {0};
                 if (oci_index_parse(body, len, media_type, &index, err) < 0)
-                        return error_wrap(err, "index %s", digest.text);
+                        return error_wrap(err, "%s", digest.text);
                 int chosen = oci_index_select(&index, platform, err);
                 if (chosen < 0 || store_document(store, body, len, &digest, err) < 0) {
                         oci_index_release(&index);
@@ -447,7 +447,7 @@ static int resolve_manifest(struct image_store *store, struct registry_client *c
                 return error_set(err, 0, "%s: not an image manifest (media type %s)", reference,
                                  media_type ? media_type : "unknown");
         if (oci_manifest_parse(body, len, media_type, manifest, err) < 0)
-                return error_wrap(err, "manifest %s", digest.text);
+                return error_wrap(err, "%s", digest.text);
         if (store_document(store, body, len, &digest, err) < 0) {
                 oci_manifest_release(manifest);
                 return -1;
@@ -494,7 +494,7 @@ static int pull_locked(struct pull *p, struct registry_client *client, struct di
         config_text = content_store_read_blob(
             p->store->content, &manifest.config.digest, CONFIG_MAX, &config_len, err);
         if (!config_text || oci_image_config_parse(config_text, config_len, &config, err) < 0) {
-                error_wrap(err, "image config %s", manifest.config.digest.text);
+                error_wrap(err, "%s", manifest.config.digest.text);
                 goto out;
         }
         if (config.n_diff_ids != manifest.n_layers) {
