@@ -13,10 +13,6 @@
 #include "layer_unpack.h"
 #include "oci/media_type.h"
 
-/* TEMPORARY until image_store.h declares them (engineer C). */
-int image_store_lock(struct image_store *s, bool exclusive, struct error **err);
-void image_store_unlock(struct image_store *s);
-
 #define CONFIG_MAX (32u << 20)
 #define PIPE_SIZE  (1u << 20)
 

@@ -311,6 +311,7 @@ int layer_write_begin(struct layer_store *store, const struct digest *chain_id,
         const char *hex = digest_hex(chain_id);
         _cleanup_free_ char *lock = lock_name(hex);
         _cleanup_close_ int lock_fd = -1;
+        _cleanup_free_ char *template = NULL;
         /* A second process unpacking the same layer waits here, then finds it present. */
         if (store_lock_acquire(store->dirfd, lock, true, true, &lock_fd, err) < 0)
                 return error_wrap(err, "layer %s", chain_id->text);
@@ -322,7 +323,7 @@ int layer_write_begin(struct layer_store *store, const struct digest *chain_id,
         if (is_directory_at(store->dirfd, hex) && discard_directory(store, hex, hex, err) < 0)
                 goto fail;
 
-        _cleanup_free_ char *template = xasprintf("%s/.tmp-%s-XXXXXX", store->dir, hex);
+        template = xasprintf("%s/.tmp-%s-XXXXXX", store->dir, hex);
         if (mkdtemp(template) == NULL) {
                 error_set(err, errno, "create a directory in %s", store->dir);
                 goto fail;
@@ -370,17 +371,19 @@ int layer_write_commit(struct layer_write *w, const struct digest *diff_id,
 {
         struct layer_store *store = w->store;
         const char *hex = digest_hex(&w->chain_id);
+        _cleanup_free_ char *parent = NULL;
+        _cleanup_free_ char *record = NULL;
+        _cleanup_free_ char *record_path = NULL;
         /* Every file of the tree must be durable before the rename that says it is complete. */
         if (syncfs(w->tmp_fd) < 0) {
                 error_set(err, errno, "sync layer %s", w->chain_id.text);
                 goto fail;
         }
-        _cleanup_free_ char *parent =
-            parent_chain_id ? xasprintf("\"%s\"", parent_chain_id->text) : xstrdup("null");
-        _cleanup_free_ char *record = xasprintf(
+        parent = parent_chain_id ? xasprintf("\"%s\"", parent_chain_id->text) : xstrdup("null");
+        record = xasprintf(
             "{\"diff_id\":\"%s\",\"chain_id\":\"%s\",\"parent\":%s,\"size\":%" PRIu64 "}\n",
             diff_id->text, w->chain_id.text, parent, size);
-        _cleanup_free_ char *record_path = xasprintf("%s/%s.json", store->dir, hex);
+        record_path = xasprintf("%s/%s.json", store->dir, hex);
         if (fs_write_file_atomic(record_path, record, strlen(record), 0644, err) < 0)
                 goto fail;
         if (renameat(store->dirfd, w->tmp_name, store->dirfd, hex) < 0) {
