@@ -15,6 +15,7 @@
 
 #include "alloc.h"
 #include "cgroup_freezer.h"
+#include "cgroup_paths.h"
 #include "error.h"
 #include "fs.h"
 
@@ -76,6 +77,44 @@ int cgroup_enter(const struct cgroup *cg, pid_t pid, bool born_in_clone_dir, str
         if (ops_for(cg->version)->enter(cg, pid, born_in_clone_dir, err) < 0)
                 return error_wrap(err, "join cgroup %s", cg->path);
         return 0;
+}
+
+int cgroup_open_join_fds(const struct cgroup *cg, bool born_in_clone_dir, int **fds,
+                         struct error **err)
+{
+        int *out = xcalloc(cg->n_dirs + 1, sizeof(int));
+        size_t n = 0;
+        for (size_t i = 0; i < cg->n_dirs; i++) {
+                bool v2 = cg->version == 2 || (int)i == cg->unified;
+                if (v2 && born_in_clone_dir)
+                        continue;
+                _cleanup_free_ char *path =
+                    xasprintf("%s/%s", cg->dirs[i], v2 ? "cgroup.procs" : "tasks");
+                int fd = open(path, O_WRONLY | O_CLOEXEC);
+                if (fd < 0) {
+                        error_set(err, errno, "join cgroup %s: open %s", cg->path, path);
+                        while (n > 0)
+                                close(out[--n]);
+                        free(out);
+                        return -1;
+                }
+                out[n++] = fd;
+        }
+        *fds = out;
+        return (int)n;
+}
+
+int cgroup_join_self(const struct cgroup *cg, int *fds, size_t n, struct error **err)
+{
+        int rc = 0;
+        for (size_t i = 0; i < n; i++) {
+                /* "0" is the writer itself; in v1 `tasks` the one thread, which is the
+                 * whole of a single-threaded process. */
+                if (rc == 0 && write(fds[i], "0", 1) != 1)
+                        rc = error_set(err, errno, "join cgroup %s", cg->path);
+                close(fds[i]);
+        }
+        return rc;
 }
 
 int cgroup_apply_resources(const struct cgroup *cg, json_t *resources, struct error **err)
@@ -182,6 +221,8 @@ void cgroup_free(struct cgroup *cg)
         for (size_t i = 0; i < cg->n_dirs; i++)
                 free(cg->dirs[i]);
         free(cg->dirs);
+        if (cg->hierarchies)
+                cgroup_hierarchies_free(cg->hierarchies, cg->n_dirs);
         free(cg->path);
         free(cg);
 }

@@ -21,6 +21,10 @@ struct cgroup {
         size_t n_dirs;
         bool created; /* dirs[] were made by us (so destroy may remove them) */
         int unified;  /* v1 hybrid: the index in dirs[] of the cgroup2 hierarchy, or -1 */
+        /* v1: the hierarchy of each dirs[i] (n_dirs entries), as cgroup_new() found it, so
+         * that create, the limits and the init's mounts parse /proc/self/mountinfo once.
+         * NULL in a cgroup read back from state.json: then it is read again when needed. */
+        struct cgroup_hierarchy *hierarchies;
 };
 
 struct cgroup_ops {
@@ -43,6 +47,19 @@ int cgroup_create(struct cgroup *cg, struct error **err);
 /* Moves pid into the cgroup; with born_in_clone_dir the directory of
  * cgroup_open_clone_dir() is left out (clone3 put it there already). */
 int cgroup_enter(const struct cgroup *cg, pid_t pid, bool born_in_clone_dir, struct error **err);
+/* For a child that moves itself into the cgroup (cgroup_join_self): opens, in each
+ * directory it is not born in (born_in_clone_dir as for cgroup_enter), the file it writes
+ * "0" to: v1 `tasks`, cgroup2 `cgroup.procs`. The runtime opens them because the kernel
+ * checks the opener's credentials, not the writer's: a child in a new user namespace can
+ * use them too. Returns the count, with *fds (free it; cgroup_join_self closes the fds),
+ * or -1 with *err. */
+int cgroup_open_join_fds(const struct cgroup *cg, bool born_in_clone_dir, int **fds,
+                         struct error **err);
+/* The calling (single-threaded) process moves itself through the n fds of
+ * cgroup_open_join_fds, closing them. A thread that moves itself through v1 `tasks` skips
+ * the kernel's global threadgroup lock, which a move by another process takes: its first
+ * taking after an idle moment waits for an RCU grace period (about 8 ms at HZ=250). */
+int cgroup_join_self(const struct cgroup *cg, int *fds, size_t n, struct error **err);
 /* Applies linux.resources (may be NULL: nothing to do). A limit whose controller is missing
  * is refused with an error naming the controller. */
 int cgroup_apply_resources(const struct cgroup *cg, json_t *resources, struct error **err);

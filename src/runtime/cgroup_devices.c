@@ -11,7 +11,6 @@
 #include "cgroup.h"
 #include "cgroup_resources.h"
 #include "error.h"
-#include "fs.h"
 #include "log.h"
 
 /* What runc allows in every container besides what the config says. */
@@ -106,12 +105,21 @@ static int v1_apply_devices(const struct cgroup *cg, const struct cgroup_device_
                                  "not available in this cgroup");
         _cleanup_free_ char *allow = xasprintf("%s/devices.allow", dir);
         _cleanup_free_ char *deny = xasprintf("%s/devices.deny", dir);
-        if (fs_write_string(deny, "a", err) < 0)
-                return error_wrap(err, "linux.resources.devices");
+        /* Each write(2) to these files is one rule, so each file is opened once. */
+        _cleanup_close_ int allow_fd = open(allow, O_WRONLY | O_CLOEXEC);
+        if (allow_fd < 0)
+                return error_set(err, errno, "linux.resources.devices: open %s", allow);
+        _cleanup_close_ int deny_fd = open(deny, O_WRONLY | O_CLOEXEC);
+        if (deny_fd < 0)
+                return error_set(err, errno, "linux.resources.devices: open %s", deny);
+        if (write(deny_fd, "a", 1) != 1)
+                return error_set(err, errno, "linux.resources.devices: write a to %s", deny);
         for (size_t i = 0; i < n; i++) {
                 _cleanup_free_ char *text = cgroup_device_rule_text(&rules[i]);
-                if (fs_write_string(rules[i].allow ? allow : deny, text, err) < 0)
-                        return error_wrap(err, "linux.resources.devices");
+                size_t len = strlen(text);
+                if (write(rules[i].allow ? allow_fd : deny_fd, text, len) != (ssize_t)len)
+                        return error_set(err, errno, "linux.resources.devices: write %s to %s",
+                                         text, rules[i].allow ? allow : deny);
         }
         return 0;
 }

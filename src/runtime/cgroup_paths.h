@@ -27,8 +27,9 @@ void cgroup_hierarchies_free(struct cgroup_hierarchy *list, size_t n);
  * ones from the process's own cgroup. Returns a new string. */
 char *cgroup_hierarchy_dir(const struct cgroup_hierarchy *h, const char *path);
 /* Moves the one thread tid through dir/tasks (v1), falling back to cgroup.procs: for a
- * single-threaded process it is the same move, but v1 takes the global threadgroup lock
- * (an RCU grace period when idle) only for cgroup.procs. */
+ * single-threaded process it is the same move. (Either takes the kernel's global
+ * threadgroup lock, an RCU grace period when idle, unless a thread moves itself: see
+ * cgroup_join_self in cgroup.h.) */
 int cgroup_dir_add_task(const char *dir, pid_t tid, struct error **err);
 /* Writes pid into dir/cgroup.procs. */
 int cgroup_dir_add_pid(const char *dir, pid_t pid, struct error **err);

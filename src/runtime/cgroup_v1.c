@@ -24,7 +24,8 @@ static int v1_resolve(struct cgroup *cg, struct error **err)
                         cg->unified = (int)cg->n_dirs;
                 cg->dirs[cg->n_dirs++] = cgroup_hierarchy_dir(&list[i], cg->path);
         }
-        cgroup_hierarchies_free(list, (size_t)n);
+        /* Kept, one per directory, for the later steps of create. */
+        cg->hierarchies = list;
         if (cg->n_dirs == 0)
                 return error_set(err, 0, "no cgroup hierarchy is mounted");
         return 0;
@@ -36,15 +37,20 @@ static bool is_cpuset_dir(const char *dir)
         return fs_exists(probe);
 }
 
-/* A new v1 cpuset starts with no cpus and mems, and then refuses tasks: inherit them. */
-static int cpuset_inherit(const char *dir, struct error **err)
+/* A new v1 cpuset starts with no cpus and mems, and then refuses tasks: inherit them. A
+ * directory we just made has nothing of its own to keep (or its parent's values already,
+ * where the parent has cgroup.clone_children set: writing them again changes nothing), so
+ * its files are read first only when made by someone else (made_by_us false). */
+static int cpuset_inherit(const char *dir, bool made_by_us, struct error **err)
 {
         static const char *const files[] = {"cpuset.cpus", "cpuset.mems"};
         for (size_t i = 0; i < ARRAY_SIZE(files); i++) {
                 _cleanup_free_ char *path = xasprintf("%s/%s", dir, files[i]);
-                _cleanup_free_ char *mine = fs_read_file(path, NULL, NULL);
-                if (mine && mine[0] != '\n' && mine[0] != '\0')
-                        continue;
+                if (!made_by_us) {
+                        _cleanup_free_ char *mine = fs_read_file(path, NULL, NULL);
+                        if (mine && mine[0] != '\n' && mine[0] != '\0')
+                                continue;
+                }
                 _cleanup_free_ char *parent = xstrdup(dir);
                 *strrchr(parent, '/') = '\0';
                 _cleanup_free_ char *parent_path = xasprintf("%s/%s", parent, files[i]);
@@ -57,9 +63,11 @@ static int cpuset_inherit(const char *dir, struct error **err)
         return 0;
 }
 
-/* mkdir -p, where each new cpuset directory inherits its parent's cpus and mems. */
-static int mkdir_levels(const char *dir, struct error **err)
+/* mkdir -p, where each new cpuset directory inherits its parent's cpus and mems. cpuset is
+ * 1 or 0 when the hierarchy is known to be or not to be the cpuset one, -1 to look. */
+static int mkdir_levels(const char *dir, int cpuset, struct error **err)
 {
+        bool made_by_us = true;
         if (mkdir(dir, 0755) < 0) {
                 if (errno == EEXIST)
                         return 0;
@@ -70,19 +78,26 @@ static int mkdir_levels(const char *dir, struct error **err)
                 if (slash == NULL || slash == parent)
                         return error_set(err, ENOENT, "mkdir %s", dir);
                 *slash = '\0';
-                if (mkdir_levels(parent, err) < 0)
+                if (mkdir_levels(parent, cpuset, err) < 0)
                         return -1;
-                if (mkdir(dir, 0755) < 0 && errno != EEXIST)
-                        return error_set(err, errno, "mkdir %s", dir);
+                if (mkdir(dir, 0755) < 0) {
+                        if (errno != EEXIST)
+                                return error_set(err, errno, "mkdir %s", dir);
+                        made_by_us = false;
+                }
         }
-        return is_cpuset_dir(dir) ? cpuset_inherit(dir, err) : 0;
+        if (cpuset < 0)
+                cpuset = is_cpuset_dir(dir);
+        return cpuset ? cpuset_inherit(dir, made_by_us, err) : 0;
 }
 
 static int v1_create(struct cgroup *cg, struct error **err)
 {
-        for (size_t i = 0; i < cg->n_dirs; i++)
-                if (mkdir_levels(cg->dirs[i], err) < 0)
+        for (size_t i = 0; i < cg->n_dirs; i++) {
+                int cpuset = cg->hierarchies ? cg->hierarchies[i].is_cpuset : -1;
+                if (mkdir_levels(cg->dirs[i], cpuset, err) < 0)
                         return -1;
+        }
         return 0;
 }
 

@@ -250,23 +250,35 @@ int cgroup_v1_plan(json_t *resources, const struct cgroup_current *current,
         return 0;
 }
 
+/* Is controller one of a v1 hierarchy's mount options ("cpu,cpuacct")? */
+static bool hierarchy_has(const struct cgroup_hierarchy *h, const char *controller)
+{
+        if (h->is_v2)
+                return false;
+        size_t len = strlen(controller);
+        for (const char *p = h->options; p && *p;) {
+                const char *end = strchrnul(p, ',');
+                if ((size_t)(end - p) == len && strncmp(p, controller, len) == 0)
+                        return true;
+                p = *end ? end + 1 : end;
+        }
+        return false;
+}
+
 char *cgroup_v1_controller_dir(const struct cgroup *cg, const char *controller)
 {
+        /* During create the hierarchies are known: dirs[i] is in hierarchies[i]. */
+        if (cg->hierarchies) {
+                for (size_t i = 0; i < cg->n_dirs; i++)
+                        if (hierarchy_has(&cg->hierarchies[i], controller))
+                                return xstrdup(cg->dirs[i]);
+                return NULL;
+        }
         struct cgroup_hierarchy *list = NULL;
         int n = cgroup_hierarchies_read(&list, NULL);
         char *found = NULL;
         for (int i = 0; i < n && found == NULL; i++) {
-                if (list[i].is_v2)
-                        continue;
-                /* options is a comma-separated list: "cpu,cpuacct". */
-                bool has = false;
-                size_t len = strlen(controller);
-                for (const char *p = list[i].options; p && *p && !has;) {
-                        const char *end = strchrnul(p, ',');
-                        has = (size_t)(end - p) == len && strncmp(p, controller, len) == 0;
-                        p = *end ? end + 1 : end;
-                }
-                if (!has)
+                if (!hierarchy_has(&list[i], controller))
                         continue;
                 size_t mlen = strlen(list[i].mountpoint);
                 for (size_t d = 0; d < cg->n_dirs; d++)
@@ -291,9 +303,13 @@ static int64_t read_number(const char *dir, const char *file)
 int cgroup_v1_apply(const struct cgroup *cg, json_t *resources, struct error **err)
 {
         struct cgroup_current current = {0};
-        _cleanup_free_ char *memory_dir = cgroup_v1_controller_dir(cg, "memory");
-        if (memory_dir)
-                current.memory_limit = read_number(memory_dir, "memory.limit_in_bytes");
+        /* The current limit only orders the memory and memory+swap writes (plan_memory). */
+        json_t *swap = json_object_get(json_object_get(resources, "memory"), "swap");
+        if (swap && !json_is_null(swap)) {
+                _cleanup_free_ char *memory_dir = cgroup_v1_controller_dir(cg, "memory");
+                if (memory_dir)
+                        current.memory_limit = read_number(memory_dir, "memory.limit_in_bytes");
+        }
         __attribute__((cleanup(cgroup_settings_release))) struct cgroup_settings settings = {0};
         if (cgroup_v1_plan(resources, &current, &settings, err) < 0)
                 return -1;

@@ -117,16 +117,15 @@ static int check_config(const struct oci_config *c, const struct create_options 
         return seccomp_check(c, err);
 }
 
+/* In UTC, formatted by hand: strftime() would read the time zone (/etc/localtime) first. */
 static char *now_rfc3339(void)
 {
         struct timespec ts;
         clock_gettime(CLOCK_REALTIME, &ts);
         struct tm tm;
         gmtime_r(&ts.tv_sec, &tm);
-        char buf[64];
-        size_t n = strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S", &tm);
-        snprintf(buf + n, sizeof(buf) - n, ".%09ldZ", ts.tv_nsec);
-        return xstrdup(buf);
+        return xasprintf("%04d-%02d-%02dT%02d:%02d:%02d.%09ldZ", tm.tm_year + 1900, tm.tm_mon + 1,
+                         tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ts.tv_nsec);
 }
 
 static char *hook_state(const char *id, const char *status, pid_t pid, const char *bundle,
@@ -330,37 +329,48 @@ static int spawn_init(struct create_job *job, struct init_context *ctx, struct e
                         }
                 }
         }
-        /* On v2 the init is born in its cgroup (CLONE_INTO_CGROUP). Limits (and on v1 the
-         * cgroups themselves) are made while the init already sets up its mounts; it waits
-         * for SYNC_GO before anything that needs them, and always before exec. */
-        if (job->cgroup && job->cgroup->version == 2 && cgroup_create(job->cgroup, err) < 0) {
+        /* The cgroup directories exist before the init does. On v2, and in the unified
+         * hierarchy of a hybrid v1 host, it is born in its cgroup (CLONE_INTO_CGROUP); it
+         * moves itself into the v1 hierarchies first thing, through files we open here
+         * (a move by another process takes the kernel's global threadgroup lock, which
+         * can wait for an RCU grace period), and can show them in its /sys/fs/cgroup at
+         * once. The limits are written while it sets up; it waits for SYNC_LIMITS before
+         * exec. */
+        if (job->cgroup && cgroup_create(job->cgroup, err) < 0) {
                 close(pair[1]);
                 return -1;
         }
-        /* On a hybrid v1 host the init is born in the unified hierarchy's cgroup: of all
-         * the moves, that is the one that takes the kernel's global threadgroup lock. */
         if (job->cgroup)
                 cgroup_fd = cgroup_open_clone_dir(job->cgroup);
         if (cgroup_fd >= 0) {
                 args.flags |= CLONE_INTO_CGROUP_FLAG;
                 args.cgroup = (uint64_t)cgroup_fd;
         }
+        _cleanup_free_ int *join_fds = NULL;
+        int n_join = 0;
+        if (job->cgroup) {
+                n_join = cgroup_open_join_fds(job->cgroup, cgroup_fd >= 0, &join_fds, err);
+                if (n_join < 0) {
+                        close(pair[1]);
+                        return -1;
+                }
+        }
+        ctx->cgroup_join_fds = join_fds;
+        ctx->n_cgroup_join_fds = (size_t)n_join;
         pid_t pid = (pid_t)syscall(SYS_clone3, &args, sizeof(args));
         if (pid == 0) {
                 close(job->sync_fd);
                 container_init(ctx);
         }
         close(pair[1]);
+        for (int i = 0; i < n_join; i++)
+                close(join_fds[i]);
         if (own_pidns >= 0)
                 setns(own_pidns, CLONE_NEWPID);
         if (pid < 0)
                 return error_set(err, errno, "clone3 the container init");
         job->pid = pid;
         if (userns_write_id_maps(job->pid, job->config, err) < 0)
-                return -1;
-        if (job->cgroup && job->cgroup->version == 1 && cgroup_create(job->cgroup, err) < 0)
-                return -1;
-        if (job->cgroup && cgroup_enter(job->cgroup, pid, cgroup_fd >= 0, err) < 0)
                 return -1;
         /* If the init failed meanwhile, this send fails and await_ready() reads why. */
         sync_send(job->sync_fd, SYNC_GO, NULL);

@@ -19,6 +19,7 @@
 #include "config.h"
 #include "alloc.h"
 #include "apparmor.h"
+#include "cgroup.h"
 #include "error.h"
 #include "fs.h"
 #include "hooks.h"
@@ -88,8 +89,8 @@ static int join_namespaces(struct init_context *ctx, struct error **err)
                 if (order[i] == OCI_NS_USER && become_namespace_root(err) < 0)
                         return -1;
         }
-        /* Unshared only now, after the parent put us in our cgroup, so that the cgroup
-         * namespace is rooted at the container's cgroup. */
+        /* Unshared only now, once we are in our cgroup, so that the cgroup namespace is
+         * rooted at the container's cgroup. */
         if (ctx->new_ns[OCI_NS_CGROUP] && unshare(CLONE_NEWCGROUP) < 0)
                 return error_set(err, errno, "unshare cgroup namespace");
         if (ctx->new_ns[OCI_NS_TIME] && setup_time_namespace(ctx, err) < 0)
@@ -230,11 +231,14 @@ static int setup_container(struct init_context *ctx, struct error **err)
 {
         const struct oci_config *c = ctx->config;
         const struct oci_process *p = c->process;
-        /* The parent puts us in our cgroup meanwhile; we must be there before a cgroup
-         * namespace is made (it is rooted where we are) and before any hook or exec. */
         bool userns = oci_config_namespace(c, OCI_NS_USER) != NULL;
+        /* Into our cgroup first: we must be there before a cgroup namespace is made (it
+         * is rooted where we are) and before any hook or exec. */
+        if (ctx->n_cgroup_join_fds &&
+            cgroup_join_self(ctx->cgroup, ctx->cgroup_join_fds, ctx->n_cgroup_join_fds, err) < 0)
+                return -1;
         /* A new user namespace is of no use until the parent has written its id maps. */
-        if ((ctx->new_ns[OCI_NS_CGROUP] || userns) && init_wait_placed(ctx, err) < 0)
+        if (userns && init_wait_placed(ctx, err) < 0)
                 return -1;
         /* From here on no other process may open our /proc files (exe above all): they are
          * the host runtime's until exec (CVE-2019-5736). Not before the id maps are

@@ -21,13 +21,15 @@ struct init_context {
         int fifo_keep_fd;          /* our own writer, so that read() blocks until start writes */
         int error_fd;              /* <state dir>/exec.error: why we failed after create, or -1 */
         bool new_ns[OCI_NS_COUNT]; /* created by us (not joined by path) */
-        bool placed;               /* the parent has put us in our cgroup */
+        bool placed;               /* the runtime's first SYNC_GO came (see init_wait_placed) */
         bool is_exec;              /* an exec'd process joining a running container */
         bool wait_limits;          /* the runtime sends SYNC_LIMITS once limits are written */
         bool limits_applied;
-        int pidfd;         /* exec: the container's init, whose namespaces we join */
-        int trampoline_fd; /* the sealed exec trampoline, or -1 (exec_trampoline.h) */
-        int *idmap_fds;    /* per config mount: a prepared idmapped tree, or -1; NULL */
+        int pidfd;            /* exec: the container's init, whose namespaces we join */
+        int trampoline_fd;    /* the sealed exec trampoline, or -1 (exec_trampoline.h) */
+        int *idmap_fds;       /* per config mount: a prepared idmapped tree, or -1; NULL */
+        int *cgroup_join_fds; /* create: cgroup_open_join_fds() of ctx->cgroup, or NULL */
+        size_t n_cgroup_join_fds;
 };
 
 /* Never returns: execs the process or exits non-zero after reporting the error. */
@@ -47,7 +49,8 @@ _Noreturn void init_run_process(struct init_context *ctx, const char *exe);
 
 /* Waits for the runtime's SYNC_GO (noting a SYNC_LIMITS on the way). */
 int init_wait_go(struct init_context *ctx, struct error **err);
-/* Waits (once) until the parent has made our cgroup and put us in it. */
+/* Waits (once) for the runtime's first SYNC_GO: our user namespace's id maps are written.
+ * (We are in our cgroup already: the init moves itself there first thing.) */
 int init_wait_placed(struct init_context *ctx, struct error **err);
 
 /* Steps, one file each. All return 0 or -1 with *err. */

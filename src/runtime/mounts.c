@@ -95,14 +95,49 @@ static int bind_host_cgroup(int rootfd, const char *target, const char *dest,
                            err);
 }
 
+/* One v1 hierarchy at name under top, the fresh tmpfs of cgroup_mount(): only we have
+ * written to it, so names are looked up under it directly, never through the rootfs. */
+static int cgroup_mount_v1_hierarchy(struct init_context *ctx, int top, const char *dest,
+                                     const struct cgroup_hierarchy *h, const char *dir,
+                                     const struct mount_options *o, struct error **err)
+{
+        const char *name = strrchr(h->mountpoint, '/') + 1;
+        if (mkdirat(top, name, 0755) < 0 && errno != EEXIST)
+                return error_set(err, errno, "mkdir %s/%s", dest, name);
+        _cleanup_close_ int subfd =
+            openat(top, name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (subfd < 0)
+                return error_set(err, errno, "open %s/%s", dest, name);
+        char subpath[FD_PATH_MAX];
+        fd_path(subpath, subfd);
+        if (ctx->new_ns[OCI_NS_CGROUP]) {
+                if (mount("cgroup", subpath, "cgroup", o->flags, h->options) == 0)
+                        return 0;
+                /* v1 hierarchies cannot be mounted from a user namespace. */
+                if (errno != EPERM)
+                        return error_set(err, errno, "mount cgroup %s on %s/%s", name, dest, name);
+        }
+        /* Without a cgroup namespace: the container's own directory, bound. */
+        if (mount(dir, subpath, NULL, MS_BIND | MS_REC, NULL) < 0)
+                return error_set(err, errno, "bind cgroup %s on %s/%s", name, dest, name);
+        /* The fd from before the mount points under it: open what is there now. */
+        close(steal_fd(&subfd));
+        subfd = openat(top, name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (subfd < 0)
+                return error_set(err, errno, "open %s/%s", dest, name);
+        fd_path(subpath, subfd);
+        if (mount(NULL, subpath, NULL, MS_BIND | MS_REMOUNT | MS_REC | o->flags, NULL) < 0)
+                return error_set(err, errno, "remount cgroup %s on %s/%s", name, dest, name);
+        return 0;
+}
+
 /* A fresh cgroup view: cgroup2 on v2; on v1 a tmpfs holding one mount per hierarchy.
- * With a cgroup namespace the kernel shows the container's own cgroup as the root. */
+ * With a cgroup namespace the kernel shows the container's own cgroup as the root. The
+ * runtime made our cgroup directories before it cloned us, so they can be shown now,
+ * before it has put us in them. */
 static int cgroup_mount(struct init_context *ctx, int rootfd, const struct oci_mount *m,
                         const struct mount_options *o, struct error **err)
 {
-        /* Our own cgroup directories must exist before they can be shown. */
-        if (init_wait_placed(ctx, err) < 0)
-                return -1;
         _cleanup_close_ int fd = open_target(rootfd, m->destination, false, err);
         if (fd < 0)
                 return -1;
@@ -125,48 +160,28 @@ static int cgroup_mount(struct init_context *ctx, int rootfd, const struct oci_m
          * left out, as runc leaves it out. */
         if (mount("tmpfs", path, "tmpfs", flags, "mode=755") < 0)
                 return error_set(err, errno, "mount tmpfs on %s", m->destination);
-        struct cgroup_hierarchy *list = NULL;
-        int n = cgroup_hierarchies_read(&list, err);
-        if (n < 0)
+        /* Opened again: now the tmpfs itself. */
+        _cleanup_close_ int top = open_target(rootfd, m->destination, false, err);
+        if (top < 0)
                 return -1;
-        int ret = 0;
-        for (int i = 0; i < n && ret == 0; i++) {
-                if (list[i].is_v2)
-                        continue;
-                const char *name = strrchr(list[i].mountpoint, '/') + 1;
-                _cleanup_free_ char *sub = xasprintf("%s/%s", m->destination, name);
-                _cleanup_close_ int subfd = open_target(rootfd, sub, false, err);
-                if (subfd < 0) {
-                        ret = -1;
-                        break;
-                }
-                char subpath[FD_PATH_MAX];
-                fd_path(subpath, subfd);
-                if (ctx->new_ns[OCI_NS_CGROUP]) {
-                        if (mount("cgroup", subpath, "cgroup", o->flags, list[i].options) == 0)
-                                continue;
-                        /* v1 hierarchies cannot be mounted from a user namespace. */
-                        if (errno != EPERM) {
-                                ret = error_set(err, errno, "mount cgroup %s on %s", name, sub);
-                                continue;
-                        }
-                }
-                /* Without a cgroup namespace: the container's own directory, bound. */
-                if (mount(ctx->cgroup->dirs[i], subpath, NULL, MS_BIND | MS_REC, NULL) < 0) {
-                        ret = error_set(err, errno, "bind cgroup %s on %s", name, sub);
-                        break;
-                }
-                close(steal_fd(&subfd));
-                subfd = open_target(rootfd, sub, false, err);
-                if (subfd < 0) {
-                        ret = -1;
-                        break;
-                }
-                fd_path(subpath, subfd);
-                if (mount(NULL, subpath, NULL, MS_BIND | MS_REMOUNT | MS_REC | o->flags, NULL) < 0)
-                        ret = error_set(err, errno, "remount cgroup %s on %s", name, sub);
+        /* The runtime's list (dirs[i] is in hierarchies[i]); read again only if missing. */
+        struct cgroup_hierarchy *list = ctx->cgroup->hierarchies, *read = NULL;
+        size_t n = ctx->cgroup->n_dirs, n_read = 0;
+        if (list == NULL) {
+                int count = cgroup_hierarchies_read(&read, err);
+                if (count < 0)
+                        return -1;
+                list = read;
+                n_read = (size_t)count;
+                n = n_read < n ? n_read : n;
         }
-        cgroup_hierarchies_free(list, (size_t)n);
+        int ret = 0;
+        for (size_t i = 0; i < n && ret == 0; i++)
+                if (!list[i].is_v2)
+                        ret = cgroup_mount_v1_hierarchy(ctx, top, m->destination, &list[i],
+                                                        ctx->cgroup->dirs[i], o, err);
+        if (read)
+                cgroup_hierarchies_free(read, n_read);
         return ret;
 }
 

@@ -2,7 +2,8 @@
  * The messages between the runtime (parent) and the container's init (child) during create,
  * over a SOCK_SEQPACKET pair: one byte of type, then text.
  *
- *   parent -> child  SYNC_GO        the child is in its cgroup; go on
+ *   parent -> child  SYNC_GO        the id maps are written (an exec'd child: it is in
+ *                                   the container's cgroup); go on
  *   parent -> child  SYNC_LIMITS    the cgroup limits are written (the init waits for it
  *                                   before READY; it may arrive between other messages)
  *   child -> parent  SYNC_HOOKS     namespaces and mounts are ready: run prestart and
