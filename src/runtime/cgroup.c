@@ -91,6 +91,12 @@ int cgroup_open_join_fds(const struct cgroup *cg, bool born_in_clone_dir, int **
                 _cleanup_free_ char *path =
                     xasprintf("%s/%s", cg->dirs[i], v2 ? "cgroup.procs" : "tasks");
                 int fd = open(path, O_WRONLY | O_CLOEXEC);
+                if (fd < 0 && errno == ENOENT && !v2) {
+                        /* A cgroup2 directory not known as such: the same move. */
+                        free(path);
+                        path = xasprintf("%s/cgroup.procs", cg->dirs[i]);
+                        fd = open(path, O_WRONLY | O_CLOEXEC);
+                }
                 if (fd < 0) {
                         error_set(err, errno, "join cgroup %s: open %s", cg->path, path);
                         while (n > 0)
@@ -257,6 +263,11 @@ struct cgroup *cgroup_from_json(json_t *json, struct error **err)
         for (size_t i = 0; i < cg->n_dirs; i++) {
                 const char *d = json_string_value(json_array_get(dirs, i));
                 cg->dirs[i] = xstrdup(d ? d : "");
+                /* The hybrid layout's cgroup2 directory, which a child can be born in. */
+                struct statfs st;
+                if (cg->version == 1 && cg->unified < 0 && statfs(cg->dirs[i], &st) == 0 &&
+                    st.f_type == CGROUP2_SUPER_MAGIC)
+                        cg->unified = (int)i;
         }
         return cg;
 }

@@ -46,6 +46,11 @@ _Noreturn void exec_init(struct init_context *ctx)
         struct error *err = NULL;
         char *exe = NULL;
         init_begin();
+        /* Into the container's cgroup by ourselves (cgroup_join_self: no RCU grace period),
+         * before anything else. */
+        if (ctx->n_cgroup_join_fds &&
+            cgroup_join_self(ctx->cgroup, ctx->cgroup_join_fds, ctx->n_cgroup_join_fds, &err) < 0)
+                goto fail;
         char buf[64];
         int type = sync_recv(ctx->sync_fd, buf, sizeof(buf), NULL, &err);
         if (type != SYNC_GO) {
@@ -180,18 +185,29 @@ int container_exec(const struct runtime_options *rt, const struct exec_options *
                 args.flags |= CLONE_INTO_CGROUP_FLAG;
                 args.cgroup = (uint64_t)cgroup_fd;
         }
+        _cleanup_free_ int *join_fds = NULL;
+        int n_join = 0;
+        if (rec->cgroup) {
+                n_join = cgroup_open_join_fds(rec->cgroup, cgroup_fd >= 0, &join_fds, err);
+                if (n_join < 0) {
+                        close(pair[1]);
+                        return -1;
+                }
+        }
+        ctx.cgroup_join_fds = join_fds;
+        ctx.n_cgroup_join_fds = (size_t)n_join;
         pid_t pid = (pid_t)syscall(SYS_clone3, &args, sizeof(args));
         if (pid == 0) {
                 close(sync_fd);
                 exec_init(&ctx);
         }
         close(pair[1]);
+        for (int i = 0; i < n_join; i++)
+                close(join_fds[i]);
         if (own_pidns >= 0)
                 setns(own_pidns, CLONE_NEWPID);
         if (pid < 0)
                 return error_set(err, errno, "clone3 the exec process");
-        if (rec->cgroup && cgroup_enter(rec->cgroup, pid, cgroup_fd >= 0, err) < 0)
-                goto fail;
         sync_send(sync_fd, SYNC_GO, NULL);
         for (;;) {
                 char msg[4096];
