@@ -1,8 +1,8 @@
 /*
  * Credentials in podman's auth.json (containers-auth.json(5)): {"auths": {"<registry>":
  * {"auth": base64("user:password")}}}. The default file is $REGISTRY_AUTH_FILE, else
- * $XDG_RUNTIME_DIR/containers/auth.json, else /run/containers/<uid>/auth.json; when it has no entry,
- * $HOME/.docker/config.json is read too (docker's file has the same shape). Keys may be a
+ * $XDG_RUNTIME_DIR/containers/auth.json, else /run/containers/<uid>/auth.json; when it has no
+ * entry, $HOME/.docker/config.json is read too (docker's file has the same shape). Keys may be a
  * registry ("127.0.0.1:5000") or a repository prefix ("127.0.0.1:5000/team"); the longest match
  * wins. Writes are atomic and the file is mode 0600.
  */

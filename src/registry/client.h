@@ -18,10 +18,11 @@
 #include "base/error.h"
 
 struct registry_options {
-        int tls_verify;        /* 1 yes, 0 no, -1 from registries.conf (default yes) */
-        const char *auth_file; /* NULL: the default (see auth_file.h) */
-        const char *registries_conf; /* NULL: $CONTAINERS_REGISTRIES_CONF or /etc/containers/registries.conf */
-        const char *username; /* explicit credentials (--creds), or NULL */
+        int tls_verify;              /* 1 yes, 0 no, -1 from registries.conf (default yes) */
+        const char *auth_file;       /* NULL: the default (see auth_file.h) */
+        const char *registries_conf; /* NULL: $CONTAINERS_REGISTRIES_CONF or
+                                        /etc/containers/registries.conf */
+        const char *username;        /* explicit credentials (--creds), or NULL */
         const char *password;
         int retries; /* 0: default 3 */
 };
