@@ -468,8 +468,14 @@ int http_perform(struct registry_client *c, const char *method, const char *url,
         if (rc != CURLE_OK) {
                 *transient = curl_code_transient(rc);
                 c->transport_failed = true;
-                return error_set(err, 0, "%s %s: %s", method, url,
-                                 c->errbuf[0] ? c->errbuf : curl_easy_strerror(rc));
+                /* What OpenSSL says when an http server answers a TLS hello. */
+                const char *hint =
+                    rc == CURLE_SSL_CONNECT_ERROR && strstr(c->errbuf, "wrong version number")
+                        ? " (a plain-http registry needs --tls-verify=false or "
+                          "insecure = true in registries.conf)"
+                        : "";
+                return error_set(err, 0, "%s %s: %s%s", method, url,
+                                 c->errbuf[0] ? c->errbuf : curl_easy_strerror(rc), hint);
         }
         log_debug("registry: %s %s: %ld", method, url, resp->status);
         return 0;

@@ -98,9 +98,13 @@ http:
   secret: berth-test-secret
 $auth
 EOF
-	# The registry reads REGISTRY_* variables as configuration: start it without ours.
-	env -u REGISTRY -u REGISTRY_DIR -u REGISTRY_TMP -u REGISTRY_PIDS -u REGISTRY_TOKEN_REALM \
-		docker-registry serve "$REGISTRY_TMP/config.yml" </dev/null >>"$REGISTRY_TMP/registry.log" 2>&1 3>&- &
+	# The registry reads every REGISTRY_* variable as configuration (REGISTRY_AUTH_FILE, which
+	# podman and berth read, would become auth.file): start it without them.
+	local unset_vars=() v
+	for v in $(compgen -e); do
+		case $v in REGISTRY | REGISTRY_*) unset_vars+=(-u "$v") ;; esac
+	done
+	env "${unset_vars[@]}" docker-registry serve "$REGISTRY_TMP/config.yml" </dev/null >>"$REGISTRY_TMP/registry.log" 2>&1 3>&- &
 	REGISTRY_PIDS="$REGISTRY_PIDS $!"
 	REGISTRY=127.0.0.1:$port
 	export REGISTRY REGISTRY_DIR REGISTRY_TMP REGISTRY_PIDS
