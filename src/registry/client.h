@@ -8,6 +8,12 @@
  * insecure registry) https is tried without verification and then plain http, as podman does.
  * Transient failures (connection errors, 429, 5xx) are retried with backoff, and blob downloads
  * resume with Range from where they stopped.
+ *
+ * Threads: a client is not thread-safe (it owns one libcurl easy handle, kept alive between
+ * requests, and its token cache); give each thread its own client. Clients share DNS answers
+ * and TLS sessions through a process-wide libcurl share, so that costs little.
+ * Errors from the registry carry its own words (errors[0].message of the distribution-spec
+ * error body): "manifest unknown", "blob unknown", "authentication required".
  */
 #pragma once
 #include <stdbool.h>
@@ -41,16 +47,19 @@ int registry_ping(struct registry_client *c, struct error **err);
 /* GET a manifest or index by tag or digest with the Accept header of every supported type. The
  * body is returned as received (NUL-terminated), with its media type (Content-Type, or the
  * document's mediaType) and its digest, computed over the bytes; when REFERENCE is a digest, a
- * mismatch is an error. Not found: "manifest unknown: <repo>:<ref>". */
+ * mismatch is an error. Not found: "manifest unknown" (the caller names the image; by digest,
+ * "manifest <digest>: manifest unknown"). Mirrors are tried first. */
 int registry_get_manifest(struct registry_client *c, const char *reference, char **body,
                           size_t *len, char **media_type, struct digest *digest,
                           struct error **err);
 /* HEAD a blob: 1 present (size in *size), 0 absent. */
 int registry_blob_exists(struct registry_client *c, const struct digest *digest, int64_t *size,
                          struct error **err);
-/* Streams the blob from byte OFFSET to SINK (which may return -1 to abort). When the server
- * ignores Range (200 instead of 206), *restarted is set and the stream starts at 0: the sink
- * must drop what it had. Follows redirects. Retries resume where the sink stopped. */
+/* Streams the blob from byte OFFSET to SINK (which may return -1 to abort; its error is
+ * returned as is, without retries). When the server ignores Range (200 instead of 206) or
+ * refuses it (416), RESTART is called and the stream starts again at 0: the sink must drop
+ * what it had. Mirrors are tried first (a mirror that sent bytes is kept). Follows redirects,
+ * sending no Authorization to another host. Retries resume where the sink stopped. */
 int registry_fetch_blob(struct registry_client *c, const struct digest *digest, uint64_t offset,
                         int (*sink)(void *ctx, const void *data, size_t len, struct error **err),
                         int (*restart)(void *ctx, struct error **err), void *ctx,
