@@ -35,13 +35,13 @@ layer_dirs() {
 	[ "$(grep -c . <<<"$output")" = 3 ]
 	grep -Eq "^$REGISTRY/berth-test/multi +gzip +$(MULTI_ID | cut -c1-12) " <<<"$output"
 	grep -Eq "^$REGISTRY/berth-test/plain +latest +$(PLAIN_ID | cut -c1-12) " <<<"$output"
-	run berth images --no-trunc
+	run --separate-stderr berth images --no-trunc
 	grep -q "$(MULTI_ID)" <<<"$output"
 }
 
 @test "images -q: one truncated ID per image; --no-trunc gives the whole ID" {
 	two_images
-	run berth tag "$(PLAIN_ID)" localhost/another:name
+	run --separate-stderr berth tag "$(PLAIN_ID)" localhost/another:name
 	[ "$status" -eq 0 ]
 	run --separate-stderr berth images -q
 	[ "$status" -eq 0 ]
@@ -115,7 +115,7 @@ layer_dirs() {
 	sed -n 2p <<<"$output" | grep -q 'layer 4'
 	sed -n 4p <<<"$output" | grep -q 'ENV BERTH=test'
 	sed -n 6p <<<"$output" | grep -q 'ADD busybox'
-	run berth image history "$(MULTI_ID)"
+	run --separate-stderr berth image history "$(MULTI_ID)"
 	[ "$status" -eq 0 ]
 	[ "$(grep -c . <<<"$output")" = 6 ]
 }
@@ -147,7 +147,7 @@ layer_dirs() {
 	[ "$status" -eq 0 ]
 	grep -Eq "^(sha256:)?$(MULTI_ID)$" <<<"$output"
 	run ! grep -q "$(PLAIN_ID)" <<<"$output"
-	run berth images
+	run --separate-stderr berth images
 	grep -Eq '^<none> +<none> +'"$(MULTI_ID | cut -c1-12)" <<<"$output"
 }
 
@@ -156,13 +156,13 @@ layer_dirs() {
 	berth tag "$ID" localhost/second:name
 	run --separate-stderr berth rmi localhost/second:name
 	[ "$status" -eq 0 ]
-	run berth image inspect "$ID"
+	run --separate-stderr berth image inspect "$ID"
 	[ "$status" -eq 0 ]
 	jq -e '.[0].RepoTags | length == 1' <<<"$output"
 	[ "$(layer_dirs | wc -l)" = 4 ]
 	run --separate-stderr berth rmi "$REGISTRY/berth-test/multi:gzip"
 	[ "$status" -eq 0 ]
-	run berth images -q
+	run --separate-stderr berth images -q
 	[ -z "$output" ]
 	# Garbage collection: no unpacked layer and no layer blob is left.
 	[ -z "$(layer_dirs)" ]
@@ -179,12 +179,12 @@ layer_dirs() {
 	berth tag "$(MULTI_ID)" localhost/multi:other
 	run --separate-stderr berth rmi -f "$(MULTI_ID)"
 	[ "$status" -eq 0 ]
-	run berth images -q --no-trunc
+	run --separate-stderr berth images -q --no-trunc
 	run ! grep -q "$(MULTI_ID)" <<<"$output"
 	pull_ok "$REGISTRY/berth-test/multi:gzip"
 	run --separate-stderr berth rmi "$(MULTI_ID)" "$(PLAIN_ID)"
 	[ "$status" -eq 0 ]
-	run berth images -q
+	run --separate-stderr berth images -q
 	[ -z "$output" ]
 	[ -z "$(layer_dirs)" ]
 }
@@ -198,13 +198,13 @@ layer_dirs() {
 	run --separate-stderr berth image prune -f
 	[ "$status" -eq 0 ]
 	grep -q "$(MULTI_ID)" <<<"$output"
-	run berth images -q --no-trunc
+	run --separate-stderr berth images -q --no-trunc
 	run ! grep -q "$(MULTI_ID)" <<<"$output"
 	grep -q "$(PLAIN_ID)" <<<"$output"
 	grep -q "$arch_id" <<<"$output"
 	run --separate-stderr berth image prune -a -f
 	[ "$status" -eq 0 ]
-	run berth images -q
+	run --separate-stderr berth images -q
 	[ -z "$output" ]
 	[ -z "$(layer_dirs)" ]
 }
@@ -258,7 +258,7 @@ load_from_podman() {
 	run --separate-stderr berth image mount "$(MULTI_ID)"
 	[ "$status" -eq 0 ]
 	same_tree "$(last_line)" "$REF_MULTI"
-	run berth image umount "$(MULTI_ID)"
+	run --separate-stderr berth image umount "$(MULTI_ID)"
 	[ "$status" -eq 0 ]
 }
 
@@ -268,7 +268,7 @@ load_from_podman() {
 
 @test "load a docker-archive that podman saved, with its name" {
 	load_from_podman docker-archive
-	run berth image inspect "$REGISTRY/berth-test/multi:gzip"
+	run --separate-stderr berth image inspect "$REGISTRY/berth-test/multi:gzip"
 	[ "$status" -eq 0 ]
 	jq -e --arg id "$(MULTI_ID)" '.[0].Id == $id' <<<"$output"
 }
@@ -279,7 +279,7 @@ load_from_podman() {
 	mkdir -p "$T/other"
 	run --separate-stderr berth_at "$T/other" load <"$T/plain.tar"
 	[ "$status" -eq 0 ]
-	run berth_at "$T/other" image inspect "$ID"
+	run --separate-stderr berth_at "$T/other" image inspect "$ID"
 	[ "$status" -eq 0 ]
 }
 
@@ -290,7 +290,7 @@ load_from_podman() {
 	tar -cf "$T/empty.tar" -T /dev/null
 	run --separate-stderr berth load -i "$T/empty.tar"
 	[ "$status" -eq 125 ]
-	run berth images -q
+	run --separate-stderr berth images -q
 	[ -z "$output" ]
 	[ -z "$(store_leftovers)" ]
 }
@@ -323,7 +323,7 @@ load_from_podman() {
 	id=$(last_line)
 	id=${id#sha256:}
 	check_image_id "$id"
-	run berth images --filter dangling=true -q --no-trunc
+	run --separate-stderr berth images --filter dangling=true -q --no-trunc
 	grep -Eq "^(sha256:)?$id$" <<<"$output"
 	run --separate-stderr berth import "$T/does-not-exist.tar" localhost/x:1
 	expect_error 125 'does-not-exist'

@@ -78,7 +78,7 @@ pull_contained_or_refused() {
 		PULLED=1
 	else
 		expect_error 125 '.'
-		run berth images -q
+		run --separate-stderr berth images -q
 		[ -z "$output" ]
 		[ -z "$(find "$T/root/layers" -mindepth 1 -maxdepth 1 -type d 2>/dev/null)" ] || {
 			echo "a refused pull left layers:" >&2
@@ -228,7 +228,7 @@ pull_fails_on_digest() {
 	run --separate-stderr berth pull --tls-verify=false "$1"
 	expect_error 125 'digest|sha256|verif'
 	[ ! -e "$T/root/blobs/sha256/$(hex "$2")" ]
-	run berth images -q
+	run --separate-stderr berth images -q
 	[ -z "$output" ]
 	[ -z "$(find "$T/root/layers" -mindepth 1 -maxdepth 1 -type d 2>/dev/null)" ]
 	[ -z "$(store_leftovers)" ]

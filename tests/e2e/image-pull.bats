@@ -46,7 +46,7 @@ multi_layer_count() {
 	[ "$ID" = "$(hex "$(fact '."multi-gzip".config')")" ]
 	[ "$(multi_layer_count)" = 4 ]
 	[ -z "$(store_leftovers)" ]
-	run berth image inspect "$REGISTRY/berth-test/multi:gzip"
+	run --separate-stderr berth image inspect "$REGISTRY/berth-test/multi:gzip"
 	[ "$status" -eq 0 ]
 	[ "$(jq -r '.[0].Id' <<<"$output")" = "$ID" ]
 	[ "$(jq -r '.[0].Digest' <<<"$output")" = "$(fact '."multi-gzip".manifest')" ]
@@ -64,7 +64,7 @@ multi_layer_count() {
 	digest=$(fact '."multi-gzip".manifest')
 	pull_ok "$REGISTRY/berth-test/multi@$digest"
 	[ "$ID" = "$(hex "$(fact '."multi-gzip".config')")" ]
-	run berth image inspect "$ID"
+	run --separate-stderr berth image inspect "$ID"
 	[ "$status" -eq 0 ]
 	jq -e --arg r "$REGISTRY/berth-test/multi@$digest" '.[0].RepoDigests | index($r) != null' <<<"$output"
 }
@@ -73,7 +73,7 @@ multi_layer_count() {
 	run --separate-stderr berth pull --tls-verify=false \
 		"$REGISTRY/berth-test/multi@sha256:$(printf '%064d' 0)"
 	expect_error 125 'not found|unknown|manifest'
-	run berth images -q
+	run --separate-stderr berth images -q
 	[ -z "$output" ]
 }
 
@@ -90,10 +90,10 @@ multi_layer_count() {
 	run --separate-stderr berth pull library/busybox:latest
 	[ "$status" -eq 0 ]
 	[ "$(last_line)" = "$(hex "$(fact .plain.config)")" ]
-	run berth image inspect docker.io/library/busybox:latest
+	run --separate-stderr berth image inspect docker.io/library/busybox:latest
 	[ "$status" -eq 0 ]
 	jq -e '.[0].RepoTags | index("docker.io/library/busybox:latest") != null' <<<"$output"
-	run berth images --format json
+	run --separate-stderr berth images --format json
 	[ "$status" -eq 0 ]
 	[ "$(jq 'length' <<<"$output")" = 1 ]
 }
@@ -103,7 +103,7 @@ multi_layer_count() {
 	expect_error 125 'no-such-image'
 	run --separate-stderr berth pull --tls-verify=false "$REGISTRY/berth-test/multi:no-such-tag"
 	expect_error 125 'no-such-tag'
-	run berth images -q
+	run --separate-stderr berth images -q
 	[ "$status" -eq 0 ]
 	[ -z "$output" ]
 	[ -z "$(store_leftovers)" ]
@@ -128,7 +128,7 @@ multi_layer_count() {
 
 	pull_ok "$REGISTRY/berth-test/multiarch:latest" --platform linux/arm64
 	[ "$ID" = "$(hex "$(fact '.multiarch.platforms."linux/arm64".config')")" ]
-	run berth image inspect "$ID"
+	run --separate-stderr berth image inspect "$ID"
 	[ "$status" -eq 0 ]
 	[ "$(jq -r '.[0].Architecture' <<<"$output")" = arm64 ]
 	[ "$(jq -r '.[0].Os' <<<"$output")" = linux ]
@@ -148,7 +148,7 @@ multi_layer_count() {
 	[ "$status" -eq 0 ]
 	[ "$(cat "$output/platform")" = arm64 ]
 	[ ! -e "$output/bin/busybox" ]
-	run berth image umount "$ID"
+	run --separate-stderr berth image umount "$ID"
 	[ "$status" -eq 0 ]
 }
 
@@ -182,7 +182,7 @@ mount_matches_reference() {
 	# No whiteout device and no overlay marker shows through.
 	[ -z "$(find "$mnt" -xdev \( -type c -o -name '.wh.*' \) -print -quit)" ]
 
-	run berth image umount "$1"
+	run --separate-stderr berth image umount "$1"
 	[ "$status" -eq 0 ]
 	[ -z "$(mounts_under "$mnt")" ]
 }
@@ -196,8 +196,8 @@ mount_matches_reference() {
 }
 
 @test "uncompressed layers: the mounted rootfs is umoci's tree" {
-	run skopeo inspect --tls-verify=false "docker://$REGISTRY/berth-test/multi:none"
-	jq -e '.LayersData[0].MIMEType == "application/vnd.oci.image.layer.v1.tar"' <<<"$output"
+	run skopeo inspect --raw --tls-verify=false "docker://$REGISTRY/berth-test/multi:none"
+	jq -e '[.layers[].mediaType] | all(. == "application/vnd.oci.image.layer.v1.tar")' <<<"$output"
 	mount_matches_reference "$REGISTRY/berth-test/multi:none"
 }
 
@@ -205,7 +205,7 @@ mount_matches_reference() {
 	run skopeo inspect --raw --tls-verify=false "docker://$REGISTRY/berth-test/schema2:latest"
 	jq -e '.mediaType == "application/vnd.docker.distribution.manifest.v2+json"' <<<"$output"
 	mount_matches_reference "$REGISTRY/berth-test/schema2:latest"
-	run berth image inspect "$REGISTRY/berth-test/schema2:latest"
+	run --separate-stderr berth image inspect "$REGISTRY/berth-test/schema2:latest"
 	[ "$(jq -r '.[0].Digest' <<<"$output")" = "$(fact .schema2.manifest)" ]
 }
 
@@ -220,10 +220,10 @@ mount_matches_reference() {
 	[ "$output" = "$first" ]
 	[ "$(mounts_under "$first" | wc -l)" = 1 ]
 	[ -x "$first/bin/busybox" ]
-	run berth image umount "$ID"
+	run --separate-stderr berth image umount "$ID"
 	[ "$status" -eq 0 ]
 	[ -z "$(mounts_under "$T")" ]
-	run berth image umount "$ID"
+	run --separate-stderr berth image umount "$ID"
 	[ "$status" -eq 0 ]
 	run --separate-stderr berth image mount "$REGISTRY/berth-test/not-pulled:latest"
 	expect_error 125 'not-pulled'
@@ -254,7 +254,7 @@ mount_matches_reference() {
 	[ "$(multi_layer_count)" = 4 ]
 	# Only the four layer directories and their records: nothing unpacked twice.
 	[ "$(find "$T/root/layers" -mindepth 1 -maxdepth 1 -type d | wc -l)" = 4 ]
-	run berth image inspect "$ID"
+	run --separate-stderr berth image inspect "$ID"
 	jq -e --arg a "$REGISTRY/berth-test/multi:gzip" --arg b "$REGISTRY/berth-test/multi:zstd" \
 		'.[0].RepoTags | index($a) != null and index($b) != null' <<<"$output"
 }
@@ -280,6 +280,6 @@ mount_matches_reference() {
 		[ -f "$T/root/blobs/sha256/$(hex "$d")" ]
 	done
 	[ -z "$(store_leftovers)" ]
-	run berth images -q --no-trunc
+	run --separate-stderr berth images -q --no-trunc
 	[ "$(grep -c . <<<"$output")" = 1 ]
 }

@@ -57,7 +57,7 @@ pushed_layers_decompress_to_diff_ids() {
 
 @test "push without a destination goes to the image's own name" {
 	pull_ok "$REGISTRY/berth-test/plain:latest"
-	run berth tag "$ID" "$REGISTRY/pushed/own-name:v1"
+	run --separate-stderr berth tag "$ID" "$REGISTRY/pushed/own-name:v1"
 	[ "$status" -eq 0 ]
 	run --separate-stderr berth push --tls-verify=false "$REGISTRY/pushed/own-name:v1"
 	[ "$status" -eq 0 ]

@@ -4,8 +4,8 @@
 # build/berth-runtime or build-san/berth-runtime), or $BERTH:
 #     BERTH=/path/to/berth bats tests/e2e/image-pull.bats
 #
-# Per file (setup_file): one docker-registry on 127.0.0.1 ($REGISTRY, tests/lib/registry-env.sh;
-# its storage in $REGISTRY_DIR, its access log in $IMAGE_REGISTRY_LOG), seeded once with the test
+# Per file (setup_file): one docker-registry on 127.0.0.1 ($REGISTRY; its storage in $REGISTRY_DIR,
+# its access log in $IMAGE_REGISTRY_LOG), seeded once with the test
 # images of tests/lib/make-test-images.sh (layouts under $IMAGES, their digests in $FACTS), and
 # umoci's unpacking of "multi" as the reference tree ($REF_MULTI, a tree-listing.py listing).
 # Per test (setup): `berth` runs with --root $T/root --runroot $T/run, T=$BATS_TEST_TMPDIR.
@@ -25,12 +25,52 @@ BATS_TEST_TIMEOUT=${BATS_TEST_TIMEOUT:-180}
 # shellcheck source=../lib/registry-env.sh
 source "$LIB/registry-env.sh"
 
-# image_registry_start: registry_start, with the access log on (one line per request, in
-# $IMAGE_REGISTRY_LOG): some tests count the requests berth makes. docker-registry takes
-# REGISTRY_<SECTION>_<KEY> variables as configuration; registry-env.sh turns the log off.
+# image_registry_start: a registry like registry-env.sh's registry_start (plain http on a free
+# port of 127.0.0.1, deletes enabled, storage in $REGISTRY_DIR) but with its access log on, one
+# line per request in $IMAGE_REGISTRY_LOG: tests count the requests berth makes, which
+# registry_start's registry does not log. image_registry_stop stops it.
 image_registry_start() {
-	REGISTRY_LOG_LEVEL=info REGISTRY_LOG_ACCESSLOG_DISABLED=false registry_start "$@" || return 1
-	export IMAGE_REGISTRY_LOG=$REGISTRY_TMP/registry.log
+	local dir port v
+	dir=$(mktemp -d /tmp/berth-image-registry.XXXXXX)
+	port=$(registry_free_port)
+	cat >"$dir/config.yml" <<-EOF
+		version: 0.1
+		log:
+		  level: info
+		  accesslog:
+		    disabled: false
+		storage:
+		  filesystem:
+		    rootdirectory: $dir/storage
+		  delete:
+		    enabled: true
+		http:
+		  addr: 127.0.0.1:$port
+		  secret: berth-image-test
+	EOF
+	# docker-registry reads every REGISTRY_* variable as configuration: none of ours.
+	local unset_vars=()
+	for v in $(compgen -e); do
+		case $v in REGISTRY | REGISTRY_*) unset_vars+=(-u "$v") ;; esac
+	done
+	env "${unset_vars[@]}" docker-registry serve "$dir/config.yml" </dev/null >"$dir/registry.log" 2>&1 3>&- &
+	echo $! >"$dir/pid"
+	export IMAGE_REGISTRY_TMP=$dir IMAGE_REGISTRY_LOG=$dir/registry.log
+	export REGISTRY=127.0.0.1:$port REGISTRY_DIR=$dir/storage
+	registry_wait_http "http://$REGISTRY/v2/" || { cat "$dir/registry.log" >&2; return 1; }
+}
+
+image_registry_stop() {
+	[ -n "${IMAGE_REGISTRY_TMP:-}" ] && [ -d "$IMAGE_REGISTRY_TMP" ] || return 0
+	local pid i
+	pid=$(cat "$IMAGE_REGISTRY_TMP/pid")
+	kill "$pid" 2>/dev/null || true
+	for i in $(seq 50); do
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	kill -KILL "$pid" 2>/dev/null || true
+	rm -rf "$IMAGE_REGISTRY_TMP"
 }
 
 # image_setup_file: the per-file registry, seeded. Call from setup_file.
@@ -52,7 +92,7 @@ image_reference_tree() {
 }
 
 image_teardown_file() {
-	registry_stop
+	image_registry_stop
 }
 
 setup_file() {

@@ -396,8 +396,8 @@ def build():
 
 
 def big_layer(seed, size, tmp):
-    """One big layer tar at TMP: files of several sizes whose content is 64 KiB blocks of 40%
-    random bytes and 60% of a repeated line (gzip shrinks it to about 0.42 at any level)."""
+    """One big layer tar at TMP: files of several sizes whose content is blocks of up to 64 KiB,
+    each 40% random bytes and 60% a repeated line (gzip shrinks it to about 0.42 at any level)."""
     rng = random.Random(seed)
     line = ("berth benchmark layer %d: the quick brown fox jumps over the lazy dog\n" % seed).encode()
     filler = (line * (65536 // len(line) + 1))
@@ -405,15 +405,14 @@ def big_layer(seed, size, tmp):
     def content(n):
         parts = []
         while n > 0:
-            rnd = min(n, 26214)
+            block = min(n, 65536)
+            rnd = block * 2 // 5
             parts.append(rng.randbytes(rnd))
-            n -= rnd
-            rep = min(n, 65536 - 26214)
-            parts.append(filler[:rep])
-            n -= rep
+            parts.append(filler[:block - rnd])
+            n -= block
         return b"".join(parts)
 
-    sizes = [40 << 20] + [2 << 20] * 20 + [rng.randrange(1024, 60 << 10) for _ in range(1500)]
+    sizes = [40 << 20] + [2 << 20] * 40 + [rng.randrange(1024, 60 << 10) for _ in range(2000)]
     with tarfile.open(tmp, "w", format=tarfile.PAX_FORMAT) as tar:
         base = "layer%d" % seed
         ti = tarfile.TarInfo(base)
