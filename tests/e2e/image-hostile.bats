@@ -53,7 +53,8 @@ push_layers() {
 
 # nothing_outside: $OUT is empty, and $T holds only the store, the runroot and the test's files.
 nothing_outside() {
-	if [ -n "$(ls -A "$OUT" 2>/dev/null)" ]; then
+	if [ -n "$(ls -A "$OUT" 2>/dev/null | grep -vx sentinel)" ] ||
+		{ [ -e "$OUT/sentinel" ] && [ "$(cat "$OUT/sentinel")" != "$SENTINEL_TEXT" ]; }; then
 		echo "written outside the store:" >&2
 		find "$OUT" >&2
 		return 1
@@ -61,7 +62,7 @@ nothing_outside() {
 	local extra
 	extra=$(find "$T" -mindepth 1 -maxdepth 1 ! -name root ! -name run ! -name '*.tar' \
 		! -name layout ! -name outside ! -name corpus ! -name no-registries.conf ! -name '*.out' \
-		! -name '*.err')
+		! -name '*.err' ! -name 'separate-stderr-*' ! -name host-file)
 	if [ -n "$extra" ]; then
 		echo "written next to the store: $extra" >&2
 		return 1
@@ -70,10 +71,11 @@ nothing_outside() {
 
 # pull_contained_or_refused REF: berth pulls REF and succeeds, or fails with 125 and a "berth: "
 # message; either way nothing is written outside, and a refused pull leaves no layer, no image
-# and no temporary. Sets PULLED=1 when it succeeded.
+# and no temporary. Sets PULLED=1 when it succeeded, PULL_STDERR to what the pull printed there.
 pull_contained_or_refused() {
 	run --separate-stderr berth pull --tls-verify=false "$1"
 	PULLED=
+	PULL_STDERR=$stderr
 	if [ "$status" -eq 0 ]; then
 		PULLED=1
 	else
@@ -95,7 +97,10 @@ setup_outside() {
 	# names and link targets point at it directly.
 	OUT=$T/outside
 	mkdir -p "$OUT"
-	export OUT
+	# make-hostile-layers.py aims at OUTSIDE/sentinel: it must stay as it is.
+	SENTINEL_TEXT="sentinel of $T"
+	echo "$SENTINEL_TEXT" >"$OUT/sentinel"
+	export OUT SENTINEL_TEXT
 }
 
 @test "an entry with .. components is contained or refused" {
@@ -181,23 +186,49 @@ hard(\"stolen3\", \"/etc/passwd\")"
 	pull_contained_or_refused "$REGISTRY/hostile/device:latest"
 }
 
-@test "the corpus of tests/lib/make-hostile-layers.py: each layer contained or refused" {
+# corpus_case EXPECT TAR: pull the image of TAR; a case whose EXPECT says "refuse ENTRY" must
+# fail naming ENTRY, the others must succeed with the files, symlinks and absences EXPECT lists.
+corpus_case() {
+	local expect=$1 tar=$2 name refuse mnt kind path arg
+	name=$(basename "$tar" | sed 's/\.tar.*//' | tr -c 'a-z0-9\n' '-')
+	push_layers "hostile/corpus-$name" "$tar"
+	refuse=$(awk -F'\t' '$1 == "refuse" { print $2; exit }' "$expect")
+	pull_contained_or_refused "$REGISTRY/hostile/corpus-$name:latest"
+	if [ -n "$refuse" ]; then
+		[ -z "$PULLED" ] || { echo "$name: pulled, but $refuse must be refused" >&2; return 1; }
+		grep -qF -- "$refuse" <<<"$PULL_STDERR" ||
+			{ echo "$name: the error does not name $refuse: $PULL_STDERR" >&2; return 1; }
+		return 0
+	fi
+	[ -n "$PULLED" ] || { echo "$name: refused: $PULL_STDERR" >&2; return 1; }
+	mnt=$(berth image mount "$REGISTRY/hostile/corpus-$name:latest")
+	while IFS=$'\t' read -r kind path arg _; do
+		case $kind in
+		file) [ -f "$mnt/$path" ] && [ "$(cat "$mnt/$path")" = "$(printf '%b' "$arg")" ] ||
+			{ echo "$name: file $path is not '$arg'" >&2; berth image umount "$REGISTRY/hostile/corpus-$name:latest"; return 1; } ;;
+		absent) [ ! -e "$mnt/$path" ] && [ ! -L "$mnt/$path" ] ||
+			{ echo "$name: $path exists" >&2; berth image umount "$REGISTRY/hostile/corpus-$name:latest"; return 1; } ;;
+		symlink) [ "$(readlink "$mnt/$path")" = "$arg" ] ||
+			{ echo "$name: symlink $path is not -> $arg" >&2; berth image umount "$REGISTRY/hostile/corpus-$name:latest"; return 1; } ;;
+		esac
+	done <"$expect"
+	berth image umount "$REGISTRY/hostile/corpus-$name:latest" >/dev/null
+}
+
+@test "the corpus of tests/lib/make-hostile-layers.py: each layer contained or refused as it expects" {
 	local gen=$LIB/make-hostile-layers.py
 	[ -f "$gen" ] || { echo "missing $gen (engineer B's corpus)" >&2; false; }
 	setup_outside
 	mkdir -p "$T/corpus"
-	python3 "$gen" "$T/corpus" >/dev/null
-	local tar n=0 name
-	for tar in "$T/corpus"/*.tar; do
+	python3 "$gen" "$T/corpus" "$OUT" >/dev/null
+	local expect tar n=0
+	for expect in "$T/corpus"/*.expect; do
+		tar=$(ls "${expect%.expect}".tar* 2>/dev/null | head -n1)
 		[ -f "$tar" ] || continue
 		n=$((n + 1))
-		name=$(basename "$tar" .tar | tr -c 'a-z0-9\n' '-')
-		push_layers "hostile/corpus-$name" "$tar"
-		pull_contained_or_refused "$REGISTRY/hostile/corpus-$name:latest" || {
-			echo "corpus entry $tar" >&2
-			false
-		}
-		berth image prune -a -f >/dev/null
+		# Not under || : the checks inside rely on errexit. The first bad case fails the test.
+		corpus_case "$expect" "$tar"
+		berth image prune -a -f >/dev/null 2>&1 || true
 	done
 	[ "$n" -gt 0 ]
 }

@@ -104,17 +104,20 @@ pushed_layers_decompress_to_diff_ids() {
 }
 
 @test "chunked upload (--chunk-size): several PATCH requests, the registry has the right blobs" {
-	pull_ok "$REGISTRY/berth-test/multi:none"
-	local patches
-	run --separate-stderr berth push --tls-verify=false --chunk-size 65536 \
-		"$REGISTRY/berth-test/multi:none" "$REGISTRY/pushed/chunked:v1"
+	# An imported image: no repository in the registry has its layer, so berth cannot mount it.
+	"$LIB/make-image.sh" tar "$T/rootfs.tar"
+	run --separate-stderr berth import "$T/rootfs.tar" localhost/chunked:v1
 	[ "$status" -eq 0 ]
+	run --separate-stderr berth push --tls-verify=false --chunk-size 65536 localhost/chunked:v1 \
+		"$REGISTRY/pushed/chunked:v1"
+	[ "$status" -eq 0 ]
+	local patches
 	patches=$(grep -c '"PATCH /v2/pushed/chunked/blobs/uploads/' "$IMAGE_REGISTRY_LOG" || true)
-	# The busybox layer alone is about 1 MB compressed: at least 10 chunks of 64 KiB.
+	# The busybox layer is about 1 MB compressed: at least 10 chunks of 64 KiB.
 	[ "$patches" -ge 10 ] || { echo "only $patches PATCH requests" >&2; false; }
 	pushed_layers_decompress_to_diff_ids pushed/chunked:v1 "gzip -dc"
 	umoci unpack --image "$T/copied:latest" "$T/bundle" >/dev/null
-	same_tree "$T/bundle/rootfs" "$REF_MULTI"
+	[ "$(cat "$T/bundle/rootfs/var/www/index.html")" = "hello from berth-busybox" ]
 }
 
 @test "a blob the source repository has is mounted across repositories, not uploaded" {

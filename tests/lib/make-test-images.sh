@@ -22,7 +22,8 @@
 #       (the index and both images); berth-test/schema2:latest (multi-gzip converted by skopeo to a
 #       Docker schema 2 manifest). Adds DIR/facts.json's "schema2" entry from the registry.
 #   make-test-images.sh layout DIR TAR...    an OCI layout at DIR (tag latest) of one linux/amd64
-#       image whose layers are the TARs as they are, gzip-compressed (hostile layers, for instance)
+#       image whose layers are the TARs byte for byte (hostile layers, for instance): a .tar is
+#       gzip-compressed, a .tar.gz or .tar.zst goes as it is
 #   make-test-images.sh push-layout DIR REGISTRY REPO TAG
 #       push the image of layout DIR byte for byte (skopeo would recompress uncompressed layers)
 #   make-test-images.sh big DIR              the benchmark image at DIR/big (OCI layout, tag latest):
@@ -476,15 +477,30 @@ def big():
 
 
 def layout_from_tars(tar_paths):
-    tars = []
+    """NAME.tar is gzip-compressed here; NAME.tar.gz and NAME.tar.zst go as they are."""
+    layout = Layout(out)
+    descs, diff_ids = [], []
     for p in tar_paths:
         with open(p, "rb") as f:
-            tars.append(f.read())
-    layout = Layout(out)
-    desc, _ = image(layout, tars, "gzip", BASE_CONFIG,
-                    [{"created": CREATED, "created_by": "layer %s" % os.path.basename(p)}
-                     for p in tar_paths])
-    layout.index([tagged(desc)])
+            data = f.read()
+        if p.endswith(".gz"):
+            raw, blob, how = gzip.decompress(data), data, "gzip"
+        elif p.endswith(".zst"):
+            raw = subprocess.run(["zstd", "-dcq"], input=data, check=True,
+                                 stdout=subprocess.PIPE).stdout
+            blob, how = data, "zstd"
+        else:
+            raw, blob, how = data, compress(data, "gzip"), "gzip"
+        descs.append(layout.blob(blob, LAYER_TYPES[how]))
+        diff_ids.append("sha256:" + hashlib.sha256(raw).hexdigest())
+    config = dict(BASE_CONFIG, created=CREATED, rootfs={"type": "layers", "diff_ids": diff_ids},
+                  history=[{"created": CREATED, "created_by": "layer " + os.path.basename(p)}
+                           for p in tar_paths])
+    config_desc = layout.blob(canonical(config), "application/vnd.oci.image.config.v1+json")
+    manifest = {"schemaVersion": 2, "mediaType": "application/vnd.oci.image.manifest.v1+json",
+                "config": config_desc, "layers": descs}
+    layout.index([tagged(layout.blob(canonical(manifest),
+                                     "application/vnd.oci.image.manifest.v1+json"))])
 
 
 if mode == "build":
