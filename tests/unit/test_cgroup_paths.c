@@ -4,11 +4,14 @@
  * state.json. */
 #include <jansson.h>
 #include <stdbool.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "alloc.h"
 #include "cgroup.h"
 #include "cgroup_paths.h"
+#include "cgroup_resources.h"
 #include "error.h"
 #include "fs.h"
 #include "test.h"
@@ -514,4 +517,92 @@ TEST(cgroup_json_non_string_dir_becomes_empty)
         CHECK_STR_EQ(cg->dirs[0], "/a");
         CHECK_STR_EQ(cg->dirs[1], "");
         cgroup_free(cg);
+}
+
+/* During create the hierarchies found by cgroup_new() are kept with the cgroup, and the
+ * limits find their controller's directory in them, not in this host's mountinfo (whose
+ * mountpoints these are not). */
+TEST(controller_dir_from_the_kept_hierarchies)
+{
+        static const char mountinfo[] =
+            "40 31 0:29 / /nowhere/cg/cpu,cpuacct rw - cgroup cgroup rw,cpu,cpuacct\n"
+            "41 31 0:30 / /nowhere/cg/memory rw - cgroup cgroup rw,memory\n"
+            "42 31 0:31 / /nowhere/cg/unified rw - cgroup2 cgroup2 rw\n";
+        static const char self[] = "2:cpu,cpuacct:/\n1:memory:/sub\n0::/\n";
+        struct cgroup_hierarchy *list = NULL;
+        size_t n = cgroup_hierarchies_parse(mountinfo, self, &list);
+        REQUIRE(n == 3);
+        struct cgroup cg = {.version = 1, .path = "ctr", .unified = 2, .hierarchies = list};
+        cg.dirs = xcalloc(n + 1, sizeof(char *));
+        for (size_t i = 0; i < n; i++)
+                cg.dirs[cg.n_dirs++] = cgroup_hierarchy_dir(&list[i], cg.path);
+        _cleanup_free_ char *memory = cgroup_v1_controller_dir(&cg, "memory");
+        _cleanup_free_ char *cpuacct = cgroup_v1_controller_dir(&cg, "cpuacct");
+        _cleanup_free_ char *pids = cgroup_v1_controller_dir(&cg, "pids");
+        CHECK_STR_EQ(memory ? memory : "(null)", "/nowhere/cg/memory/sub/ctr");
+        CHECK_STR_EQ(cpuacct ? cpuacct : "(null)", "/nowhere/cg/cpu,cpuacct/ctr");
+        CHECK(pids == NULL);
+        for (size_t i = 0; i < cg.n_dirs; i++)
+                free(cg.dirs[i]);
+        free(cg.dirs);
+        cgroup_hierarchies_free(list, n);
+}
+
+static char *read_back(const char *dir, const char *file)
+{
+        _cleanup_free_ char *path = xasprintf("%s/%s", dir, file);
+        char *text = fs_read_file(path, NULL, NULL);
+        return text ? text : xstrdup("(missing)");
+}
+
+/* The init moves itself: "0" through v1 `tasks`, or cgroup.procs in a cgroup2 directory
+ * (the unified one, when it is not born there, or one a state.json record did not mark). */
+TEST(join_self_writes_0_through_each_file)
+{
+        char top[] = "/tmp/berth-test-join-XXXXXX";
+        REQUIRE(mkdtemp(top) != NULL);
+        static const char *const layout[][2] = {
+            {"a", "tasks"}, {"b", "tasks"}, {"u", "cgroup.procs"}, {"c", "cgroup.procs"}};
+        char *dirs[5] = {0};
+        for (size_t i = 0; i < 4; i++) {
+                dirs[i] = xasprintf("%s/%s", top, layout[i][0]);
+                REQUIRE(mkdir(dirs[i], 0700) == 0);
+                _cleanup_free_ char *file = xasprintf("%s/%s", dirs[i], layout[i][1]);
+                REQUIRE(fs_write_file_atomic(file, "", 0, 0600, NULL) == 0);
+        }
+        struct cgroup cg = {.version = 1, .path = "ctr", .dirs = dirs, .n_dirs = 4, .unified = 2};
+        _cleanup_error_ struct error *err = NULL;
+        int *fds = NULL;
+        /* Born in the unified one: three moves, c/ through its cgroup.procs. */
+        int n = cgroup_open_join_fds(&cg, true, &fds, &err);
+        CHECK_INT_EQ(n, 3);
+        REQUIRE(n >= 0);
+        CHECK(cgroup_join_self(&cg, fds, (size_t)n, &err) == 0);
+        free(fds);
+        static const char *const want_born[][2] = {
+            {"tasks", "0"}, {"tasks", "0"}, {"cgroup.procs", ""}, {"cgroup.procs", "0"}};
+        for (size_t i = 0; i < 4; i++) {
+                _cleanup_free_ char *got = read_back(dirs[i], want_born[i][0]);
+                CHECK_STR_EQ(got, want_born[i][1]);
+        }
+        /* Not born there: the unified one too. */
+        n = cgroup_open_join_fds(&cg, false, &fds, &err);
+        CHECK_INT_EQ(n, 4);
+        REQUIRE(n >= 0);
+        CHECK(cgroup_join_self(&cg, fds, (size_t)n, &err) == 0);
+        free(fds);
+        _cleanup_free_ char *unified = read_back(dirs[2], "cgroup.procs");
+        CHECK_STR_EQ(unified, "0");
+        /* A directory with neither file: an error naming the cgroup, nothing left open. */
+        _cleanup_free_ char *gone = xasprintf("%s/gone", top);
+        char *missing[] = {dirs[0], gone, NULL};
+        struct cgroup bad = {
+            .version = 1, .path = "ctr", .dirs = missing, .n_dirs = 2, .unified = -1};
+        fds = NULL;
+        CHECK(cgroup_open_join_fds(&bad, false, &fds, &err) == -1);
+        CHECK(err != NULL && strstr(err->msg, "join cgroup ctr") != NULL);
+        CHECK(fds == NULL);
+        fs_remove_tree(top, NULL);
+        for (size_t i = 0; i < 4; i++)
+                free(dirs[i]);
 }
