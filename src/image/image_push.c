@@ -177,17 +177,23 @@ int image_push(struct image_store *store, const struct image_record *record,
                                   layer->digest.text, layer->media_type);
                         goto out;
                 }
-                if (options->recompress && have != options->compression) {
+                /* Uncompressed layers travel gzipped unless told otherwise, as podman and
+                 * skopeo send them. */
+                enum layer_compression want =
+                    options->recompress ? options->compression
+                                        : (have == LAYER_COMPRESSION_NONE ? LAYER_COMPRESSION_GZIP
+                                                                          : have);
+                if (want != have) {
                         struct digest d;
                         int64_t size = 0;
-                        if (recompress_layer(store, &layer->digest, have, options->compression,
-                                             &d, &size, err) < 0)
+                        if (recompress_layer(store, &layer->digest, have, want, &d, &size, err) <
+                            0)
                                 goto out;
                         if (!doc)
                                 doc = json_deep_copy(manifest.json);
                         manifest_replace_layer(
                             doc, i, &d, size,
-                            media_type_layer_for(manifest.media_type, options->compression));
+                            media_type_layer_for(manifest.media_type, want));
                         layer->digest = d;
                         layer->size = size;
                 }

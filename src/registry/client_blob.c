@@ -245,6 +245,7 @@ static int push_once(struct registry_client *c, const struct digest *digest, int
                                      .fd = -1,
                                      .send_body = true};
         _cleanup_free_ char *location = NULL;
+        _cleanup_free_ char *finish = NULL;
         _cleanup_free_ char *base = registry_endpoint_url(ep, start);
         int ret = -1;
         if (upload_step(c, ep, &post, 202, &resp, transient, err) < 0 ||
@@ -278,7 +279,7 @@ static int push_once(struct registry_client *c, const struct digest *digest, int
                         location = next;
                 }
         }
-        _cleanup_free_ char *finish = url_add_query(location, "digest", digest->text);
+        finish = url_add_query(location, "digest", digest->text);
         if (!finish) {
                 error_set(err, 0, "the registry gave a bad upload location \"%s\"", location);
                 goto out;

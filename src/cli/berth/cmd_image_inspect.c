@@ -72,7 +72,7 @@ static json_t *inspect_json(struct image_store *store, const struct image_record
         json_object_set_new(o, "RepoDigests", string_array(r->repo_digests));
         json_object_set_new(o, "Parent", json_string(""));
         json_t *comment = json_object_get(config.json, "comment");
-        json_object_set(o, "Comment", comment ? comment : json_string(""));
+        json_object_set_new(o, "Comment", comment ? json_incref(comment) : json_string(""));
         json_object_set_new(o, "Created", json_string(config.created ? config.created : ""));
         json_object_set_new(o, "Config", cfg);
         json_object_set_new(o, "Version", json_string(""));
@@ -108,13 +108,15 @@ static json_t *inspect_json(struct image_store *store, const struct image_record
         json_t *labels = json_object_get(cfg, "Labels");
         json_object_set(o, "Labels", labels ? labels : json_null());
         json_t *annotations = manifest ? json_object_get(manifest, "annotations") : NULL;
-        json_object_set(o, "Annotations", annotations ? annotations : json_object());
+        json_object_set_new(o, "Annotations",
+                            annotations ? json_incref(annotations) : json_object());
         json_object_set_new(o, "ManifestType", json_string(r->manifest_media_type
                                                                ? r->manifest_media_type
                                                                : ""));
         json_t *user = json_object_get(cfg, "User");
-        json_object_set(o, "User", user ? user : json_string(""));
-        json_object_set(o, "History", config.history ? config.history : json_array());
+        json_object_set_new(o, "User", user ? json_incref(user) : json_string(""));
+        json_object_set_new(o, "History",
+                            config.history ? json_incref(config.history) : json_array());
         json_object_set_new(o, "NamesHistory", json_array());
         json_decref(manifest);
         oci_image_config_release(&config);

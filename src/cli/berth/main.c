@@ -1,5 +1,6 @@
 /* berth: the engine's command line, with docker's and podman's verbs. */
 #include <getopt.h>
+#include <locale.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -151,6 +152,10 @@ int main(int argc, char **argv)
         /* A closed pipe (an unpacker that stopped, a registry that hung up, `berth images | head`)
          * is an error to report where it happens, not a reason to die. */
         signal(SIGPIPE, SIG_IGN);
+        /* Layer entry names are bytes, which libarchive converts to the locale's charset: in
+         * UTF-8 that conversion is the identity, so no name is refused or mangled. */
+        if (!setlocale(LC_CTYPE, "C.UTF-8"))
+                setlocale(LC_CTYPE, "");
         struct berth_globals g = {.root = "/var/lib/berth", .runroot = "/run/berth"};
         opterr = 0;
         int opt;
