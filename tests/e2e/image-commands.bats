@@ -199,9 +199,10 @@ layer_dirs() {
 	[ "$status" -eq 0 ]
 	grep -q "$(MULTI_ID)" <<<"$output"
 	run --separate-stderr berth images -q --no-trunc
-	run ! grep -q "$(MULTI_ID)" <<<"$output"
-	grep -q "$(PLAIN_ID)" <<<"$output"
-	grep -q "$arch_id" <<<"$output"
+	local left=$output
+	run ! grep -q "$(MULTI_ID)" <<<"$left"
+	grep -q "$(PLAIN_ID)" <<<"$left"
+	grep -q "$arch_id" <<<"$left"
 	run --separate-stderr berth image prune -a -f
 	[ "$status" -eq 0 ]
 	run --separate-stderr berth images -q
