@@ -8,6 +8,8 @@
 #include <archive.h>
 #include <archive_entry.h>
 #include <errno.h>
+#include <pthread.h>
+#include <stdbool.h>
 
 #include "base/alloc.h"
 #include "base/log.h"
@@ -15,57 +17,146 @@
 #include "layer_unpack_internal.h"
 
 /* Uncompressed bytes handed to libarchive per callback: its tar reader gives file data out of
- * this buffer without copying, so a file's data is written in blocks up to this size. */
+ * these buffers without copying, so a file's data is written in blocks up to this size. */
 #define TAR_BUFFER_SIZE (1u << 20)
+/* Buffers between the two threads: enough to ride out a burst of small files. */
+#define TAR_SLOTS 4
 
+/*
+ * Two threads: the reader decompresses and hashes into a ring of buffers while the caller's
+ * thread parses the tar and writes files, so a layer costs about the slower of the two rather
+ * than their sum. Slots [tail, tail + filled) hold data; the one at tail may be lent to
+ * libarchive (which may use it until its next read callback).
+ */
 struct tar_source {
         struct decompress_reader *reader;
         struct digester *digester;
-        uint8_t *buf;
-        uint64_t size;
-        struct error *error; /* the first read error: libarchive only keeps text */
+        uint64_t size; /* uncompressed bytes read: written by the reader thread only */
+        pthread_t thread;
+        pthread_mutex_t lock;
+        pthread_cond_t changed;
+        struct {
+                uint8_t *data;
+                size_t len;
+        } slots[TAR_SLOTS];
+        size_t tail, filled;
+        bool lent;           /* slots[tail] is libarchive's */
+        bool done;           /* the reader finished: end of input, or error set */
+        bool stop;           /* the parser failed: the reader stops early */
+        struct error *error; /* the reader's error: libarchive only keeps text */
+        bool gave_data;      /* the parser's thread only: a callback returned bytes */
 };
 
-/* Every byte libarchive sees passes here once, so the hash covers exactly the tar stream. */
+/* The reader thread: everything to the end of the input (after the tar's end-of-archive blocks
+ * too: a pipe writer must not block, and the diff_id is of every byte). */
+static void *tar_source_main(void *arg)
+{
+        struct tar_source *src = arg;
+        struct error *error = NULL;
+        pthread_mutex_lock(&src->lock);
+        for (;;) {
+                while (src->filled == TAR_SLOTS && !src->stop)
+                        pthread_cond_wait(&src->changed, &src->lock);
+                if (src->stop)
+                        break;
+                size_t head = (src->tail + src->filled) % TAR_SLOTS;
+                uint8_t *buf = src->slots[head].data;
+                pthread_mutex_unlock(&src->lock);
+                ssize_t n = decompress_reader_read(src->reader, buf, TAR_BUFFER_SIZE, &error);
+                if (n > 0) {
+                        digester_update(src->digester, buf, (size_t)n);
+                        src->size += (uint64_t)n;
+                }
+                pthread_mutex_lock(&src->lock);
+                if (n <= 0) {
+                        src->error = error;
+                        break;
+                }
+                src->slots[head].len = (size_t)n;
+                src->filled++;
+                pthread_cond_broadcast(&src->changed);
+        }
+        src->done = true;
+        pthread_cond_broadcast(&src->changed);
+        pthread_mutex_unlock(&src->lock);
+        return NULL;
+}
+
+/* Gives libarchive the next buffer; the one it had goes back to the reader. */
 static la_ssize_t tar_source_read(struct archive *a, void *data, const void **buffer)
 {
         struct tar_source *src = data;
-        if (src->error) {
-                archive_set_error(a, EIO, "%s", src->error->msg);
-                return -1;
+        pthread_mutex_lock(&src->lock);
+        if (src->lent) {
+                src->lent = false;
+                src->tail = (src->tail + 1) % TAR_SLOTS;
+                src->filled--;
+                pthread_cond_broadcast(&src->changed);
         }
-        ssize_t n = decompress_reader_read(src->reader, src->buf, TAR_BUFFER_SIZE, &src->error);
-        if (n < 0) {
+        while (src->filled == 0 && !src->done)
+                pthread_cond_wait(&src->changed, &src->lock);
+        la_ssize_t ret = 0;
+        if (src->filled > 0) {
+                src->lent = true;
+                src->gave_data = true;
+                *buffer = src->slots[src->tail].data;
+                ret = (la_ssize_t)src->slots[src->tail].len;
+        } else if (src->error) {
                 archive_set_error(a, EIO, "%s", src->error->msg);
-                return -1;
+                ret = -1;
         }
-        digester_update(src->digester, src->buf, (size_t)n);
-        src->size += (uint64_t)n;
-        *buffer = src->buf;
-        return n;
+        pthread_mutex_unlock(&src->lock);
+        return ret;
 }
 
-/* After the end-of-archive blocks: whatever follows is read (a pipe writer must not block)
- * and hashed (the diff_id is of the whole blob's content). */
+/* After the tar's end: lets the reader run to the end of the input. */
 static int tar_source_drain(struct tar_source *src, struct error **err)
 {
+        pthread_mutex_lock(&src->lock);
         for (;;) {
-                ssize_t n = decompress_reader_read(src->reader, src->buf, TAR_BUFFER_SIZE, err);
-                if (n < 0)
-                        return -1;
-                if (n == 0)
-                        return 0;
-                digester_update(src->digester, src->buf, (size_t)n);
-                src->size += (uint64_t)n;
+                src->lent = false;
+                src->tail = (src->tail + src->filled) % TAR_SLOTS;
+                src->filled = 0;
+                pthread_cond_broadcast(&src->changed);
+                if (src->done)
+                        break;
+                pthread_cond_wait(&src->changed, &src->lock);
         }
+        int ret = 0;
+        if (src->error) {
+                *err = steal_pointer(&src->error);
+                ret = -1;
+        }
+        pthread_mutex_unlock(&src->lock);
+        return ret;
 }
 
-/* The read error if there was one, else libarchive's message. */
+static void tar_source_stop(struct tar_source *src)
+{
+        pthread_mutex_lock(&src->lock);
+        src->stop = true;
+        pthread_cond_broadcast(&src->changed);
+        pthread_mutex_unlock(&src->lock);
+        pthread_join(src->thread, NULL);
+}
+
+static bool src_ended_cleanly(struct tar_source *src)
+{
+        pthread_mutex_lock(&src->lock);
+        bool clean = src->done && src->error == NULL;
+        pthread_mutex_unlock(&src->lock);
+        return clean;
+}
+
+/* The reader's error if it had one, else libarchive's message. */
 static int archive_failure(struct archive *a, struct tar_source *src, const char *what,
                            struct error **err)
 {
-        if (src->error) {
-                *err = steal_pointer(&src->error);
+        pthread_mutex_lock(&src->lock);
+        struct error *read_error = src->done ? steal_pointer(&src->error) : NULL;
+        pthread_mutex_unlock(&src->lock);
+        if (read_error) {
+                *err = read_error;
                 return error_wrap(err, "%s", what);
         }
         const char *msg = archive_error_string(a);
@@ -99,7 +190,7 @@ static int unpack_stream(struct archive *a, struct tar_source *src, struct layer
                         return -1;
         }
         /* No bytes at all is an empty layer, as for docker (libarchive finds no format). */
-        if (r != ARCHIVE_EOF && !(src->size == 0 && src->error == NULL))
+        if (r != ARCHIVE_EOF && !(r == ARCHIVE_FATAL && !src->gave_data && src_ended_cleanly(src)))
                 return archive_failure(a, src, "read layer tar", err);
         if (tar_source_drain(src, err) < 0)
                 return error_wrap(err, "read layer tar");
@@ -113,23 +204,36 @@ int layer_unpack(int input_fd, enum layer_compression compression, int dest_dirf
         struct tar_source src = {
             .reader = decompress_reader_new(input_fd, compression),
             .digester = digester_new(DIGEST_SHA256),
-            .buf = xmalloc(TAR_BUFFER_SIZE),
         };
-        struct layer_unpacker u;
-        layer_unpacker_init(&u, dest_dirfd, options && options->rootless);
-        struct archive *a = archive_read_new();
-        uint64_t entries = 0;
-        int ret = unpack_stream(a, &src, &u, &entries, err);
-        archive_read_free(a);
-        layer_unpacker_release(&u);
-        if (ret == 0) {
-                digester_final(src.digester, &out->diff_id);
-                out->uncompressed_size = src.size;
-                out->entries = entries;
+        for (size_t i = 0; i < TAR_SLOTS; i++)
+                src.slots[i].data = xmalloc(TAR_BUFFER_SIZE);
+        pthread_mutex_init(&src.lock, NULL);
+        pthread_cond_init(&src.changed, NULL);
+        int ret = -1;
+        int thread_err = pthread_create(&src.thread, NULL, tar_source_main, &src);
+        if (thread_err != 0) {
+                error_set(err, thread_err, "start the layer reader thread");
+        } else {
+                struct layer_unpacker u;
+                layer_unpacker_init(&u, dest_dirfd, options && options->rootless);
+                struct archive *a = archive_read_new();
+                uint64_t entries = 0;
+                ret = unpack_stream(a, &src, &u, &entries, err);
+                archive_read_free(a);
+                layer_unpacker_release(&u);
+                tar_source_stop(&src);
+                if (ret == 0) {
+                        digester_final(src.digester, &out->diff_id);
+                        out->uncompressed_size = src.size;
+                        out->entries = entries;
+                }
         }
         error_free(&src.error);
+        pthread_cond_destroy(&src.changed);
+        pthread_mutex_destroy(&src.lock);
+        for (size_t i = 0; i < TAR_SLOTS; i++)
+                free(src.slots[i].data);
         digester_free(src.digester);
         decompress_reader_free(src.reader);
-        free(src.buf);
         return ret;
 }

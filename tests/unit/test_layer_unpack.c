@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
+#include <sys/wait.h>
 #include <sys/xattr.h>
 #include <unistd.h>
 
@@ -368,5 +369,82 @@ TEST(truncated_layer_fails)
         CHECK(err && strstr(err->msg, "unexpected end of stream"));
         if (err)
                 test_note("%s", err->msg);
+        corpus_free(&c);
+}
+
+/* A bad CRC32 in the last gzip trailer comes after the tar's end: the unpack still fails. */
+TEST(corrupt_gzip_trailer_fails)
+{
+        struct corpus c = {0};
+        if (!corpus_make(&c)) {
+                corpus_free(&c);
+                test_skip("python3 or the corpus script is missing");
+                return;
+        }
+        _cleanup_free_ char *path = xasprintf("%s/gzip-layer.tar.gz", c.dir);
+        struct stat st;
+        REQUIRE(stat(path, &st) == 0);
+        int fd = open(path, O_RDWR | O_CLOEXEC);
+        REQUIRE(fd >= 0);
+        uint8_t byte;
+        REQUIRE(pread(fd, &byte, 1, st.st_size - 8) == 1);
+        byte ^= 0xff;
+        REQUIRE(pwrite(fd, &byte, 1, st.st_size - 8) == 1);
+        close(fd);
+        _cleanup_free_ char *layer = xasprintf("%s/layer", c.tmp);
+        REQUIRE(mkdir(layer, 0755) == 0);
+        _cleanup_close_ int in = open(path, O_RDONLY | O_CLOEXEC);
+        _cleanup_close_ int dest = open(layer, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        _cleanup_error_ struct error *err = NULL;
+        struct layer_unpack_options options = {.rootless = !is_root()};
+        struct layer_unpack_result result;
+        CHECK(layer_unpack(in, LAYER_COMPRESSION_GZIP, dest, &options, &result, &err) < 0);
+        CHECK(err && strstr(err->msg, "checksum"));
+        if (err)
+                test_note("%s", err->msg);
+        corpus_free(&c);
+}
+
+/* Through a pipe, as a pull streams a download: the whole input is read. */
+TEST(unpack_from_a_pipe)
+{
+        struct corpus c = {0};
+        if (!corpus_make(&c)) {
+                corpus_free(&c);
+                test_skip("python3 or the corpus script is missing");
+                return;
+        }
+        _cleanup_free_ char *path = xasprintf("%s/data-after-end-of-archive.tar", c.dir);
+        _cleanup_free_ char *expect_path = xasprintf("%s/data-after-end-of-archive.expect", c.dir);
+        struct expect e;
+        REQUIRE(expect_read(expect_path, &e));
+        int p[2];
+        REQUIRE(pipe(p) == 0);
+        pid_t pid = fork();
+        REQUIRE(pid >= 0);
+        if (pid == 0) {
+                close(p[0]);
+                int in = open(path, O_RDONLY);
+                char buf[4096];
+                ssize_t n;
+                while ((n = read(in, buf, sizeof(buf))) > 0)
+                        if (write(p[1], buf, (size_t)n) != n)
+                                _exit(1);
+                _exit(0);
+        }
+        close(p[1]);
+        _cleanup_free_ char *layer = xasprintf("%s/layer", c.tmp);
+        REQUIRE(mkdir(layer, 0755) == 0);
+        _cleanup_close_ int dest = open(layer, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        _cleanup_error_ struct error *err = NULL;
+        struct layer_unpack_options options = {.rootless = !is_root()};
+        struct layer_unpack_result result = {0};
+        CHECK(layer_unpack(p[0], LAYER_COMPRESSION_NONE, dest, &options, &result, &err) == 0);
+        int status = -1;
+        waitpid(pid, &status, 0);
+        CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+        CHECK_STR_EQ(result.diff_id.text, expect_get(&e, "diffid"));
+        close(p[0]);
+        free(e.text);
         corpus_free(&c);
 }
