@@ -22,10 +22,11 @@
 #include "layer_unpack_internal.h"
 
 /* image-spec layer.md#whiteouts */
-#define WHITEOUT_PREFIX      ".wh."
-#define WHITEOUT_META_PREFIX ".wh..wh."
-#define WHITEOUT_OPAQUE      ".wh..wh..opq"
-#define OVERLAY_XATTR_PREFIX "trusted.overlay."
+#define WHITEOUT_PREFIX           ".wh."
+#define WHITEOUT_META_PREFIX      ".wh..wh."
+#define WHITEOUT_OPAQUE           ".wh..wh..opq"
+#define OVERLAY_XATTR_PREFIX      "trusted.overlay."
+#define OVERLAY_USER_XATTR_PREFIX "user.overlay."
 
 void layer_unpacker_init(struct layer_unpacker *u, int root, bool rootless)
 {
@@ -212,7 +213,9 @@ static int apply_xattrs(struct layer_unpacker *u, struct archive_entry *entry, i
         while (archive_entry_xattr_next(entry, &name, &value, &size) == ARCHIVE_OK) {
                 /* overlay's own attributes (opaque, redirect, metacopy) come only from the
                  * whiteout convention: a layer must not forge them. */
-                if (strncmp(name, OVERLAY_XATTR_PREFIX, strlen(OVERLAY_XATTR_PREFIX)) == 0) {
+                if (strncmp(name, OVERLAY_XATTR_PREFIX, strlen(OVERLAY_XATTR_PREFIX)) == 0 ||
+                    strncmp(name, OVERLAY_USER_XATTR_PREFIX, strlen(OVERLAY_USER_XATTR_PREFIX)) ==
+                        0) {
                         log_warn("xattr %s on %s ignored (overlay's own)", name, base);
                         continue;
                 }
@@ -485,9 +488,14 @@ static int unpack_whiteout(struct layer_unpacker *u, int parent_fd, const char *
                            struct error **err)
 {
         if (strcmp(base, WHITEOUT_OPAQUE) == 0) {
-                if (fsetxattr(parent_fd, "trusted.overlay.opaque", "y", 1, 0) < 0)
-                        return error_set(err, errno, "mark directory opaque");
-                return 0;
+                if (fsetxattr(parent_fd, "trusted.overlay.opaque", "y", 1, 0) == 0)
+                        return 0;
+                /* Unprivileged: trusted.* is root's; overlay mounted with "userxattr" (in a
+                 * user namespace, Linux 5.11) reads the user.overlay.* form instead. */
+                if (u->rootless && (errno == EPERM || errno == EACCES) &&
+                    fsetxattr(parent_fd, "user.overlay.opaque", "y", 1, 0) == 0)
+                        return 0;
+                return error_set(err, errno, "mark directory opaque");
         }
         if (strncmp(base, WHITEOUT_META_PREFIX, strlen(WHITEOUT_META_PREFIX)) == 0)
                 return 0; /* reserved for other uses by the spec: ignored */

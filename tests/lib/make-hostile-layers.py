@@ -13,6 +13,7 @@ OUTDIR/NAME.expect, one check per line, fields separated by tabs:
   size         N            (uncompressed bytes)
   refuse       ENTRY        (layer_unpack fails naming the entry: layer entry "ENTRY")
   file         PATH TEXT    (a regular file with that content)
+  rootfile     PATH TEXT    (the same, checked when root: inside a locked directory)
   dir          PATH
   symlink      PATH TARGET
   absent       PATH
@@ -263,10 +264,12 @@ case("opaque-directories", [
     reg("o/.wh..wh..opq", ""),
     reg("o/kept", "k"),
     reg("implicit/.wh..wh..opq", ""),
-    d("forged/", pax_headers={"SCHILY.xattr.trusted.overlay.opaque": "y"}),
+    d("forged/", pax_headers={"SCHILY.xattr.trusted.overlay.opaque": "y",
+                              "SCHILY.xattr.user.overlay.opaque": "y"}),
 ], [("xattr", "o", "trusted.overlay.opaque", "79"), ("file", "o/kept", "k"),
     ("xattr", "implicit", "trusted.overlay.opaque", "79"), ("absent", "o/.wh..wh..opq"),
-    ("noxattr", "forged", "trusted.overlay.opaque")])
+    ("noxattr", "forged", "trusted.overlay.opaque"),
+    ("noxattr", "forged", "user.overlay.opaque")])
 
 LONG = "n" * 300
 DEEP = "/".join(["d%03d" % i + "x" * 96 for i in range(30)])
@@ -325,7 +328,7 @@ case("locked-directory", [
     d("ro/", mode=0o555),
     d("ro/deeper/", mode=0o500),
     reg("ro/deeper/f", "f"),
-], [("mode", "locked", "0"), ("file", "locked/inside", "i"), ("mode", "ro", "555"),
+], [("mode", "locked", "0"), ("rootfile", "locked/inside", "i"), ("mode", "ro", "555"),
     ("mode", "ro/deeper", "500"), ("file", "ro/deeper/f", "f")])
 
 case("non-ascii-names", [

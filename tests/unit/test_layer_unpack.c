@@ -103,7 +103,9 @@ static bool check_line(const char *layer, char **f, size_t n, const struct layer
                 ok = strcmp(r->diff_id.text, f[1]) == 0;
         } else if (strcmp(kind, "size") == 0) {
                 ok = r->uncompressed_size == strtoull(f[1], NULL, 10);
-        } else if (strcmp(kind, "file") == 0) {
+        } else if (strcmp(kind, "rootfile") == 0 && !is_root()) {
+                ok = true;
+        } else if (strcmp(kind, "file") == 0 || strcmp(kind, "rootfile") == 0) {
                 _cleanup_error_ struct error *err = NULL;
                 size_t len = 0;
                 _cleanup_free_ char *text =
@@ -136,6 +138,10 @@ static bool check_line(const char *layer, char **f, size_t n, const struct layer
                 ssize_t len = lgetxattr(path, f[2], value, sizeof(value));
                 if (kind[0] == 'n') {
                         ok = len < 0 && (errno == ENODATA || errno == ENOTSUP);
+                } else if (!is_root() && strncmp(f[2], "trusted.overlay.", 16) == 0) {
+                        /* the unprivileged form overlay reads with "userxattr" */
+                        _cleanup_free_ char *user_name = xasprintf("user.%s", f[2] + 8);
+                        ok = lgetxattr(path, user_name, value, sizeof(value)) == 1;
                 } else if (!is_root() || (len < 0 && errno == ENOTSUP)) {
                         ok = true;
                 } else {
