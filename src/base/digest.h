@@ -42,7 +42,8 @@ void digester_final(struct digester *d, struct digest *out);
 void digester_free(struct digester *d);
 
 /* The digest of a buffer, and of everything readable from FD (from its current offset). */
-void digest_buffer(enum digest_algorithm algorithm, const void *data, size_t len, struct digest *out);
+void digest_buffer(enum digest_algorithm algorithm, const void *data, size_t len,
+                   struct digest *out);
 int digest_fd(int fd, enum digest_algorithm algorithm, struct digest *out, uint64_t *size_out,
               struct error **err);
 

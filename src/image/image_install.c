@@ -127,7 +127,8 @@ int image_install(struct image_store *store, const struct image_install_request 
                 goto out;
         }
         if (config.n_diff_ids != manifest.n_layers) {
-                error_set(err, 0, "image %s: the manifest has %zu layers but the config %zu diff_ids",
+                error_set(err, 0,
+                          "image %s: the manifest has %zu layers but the config %zu diff_ids",
                           manifest.config.digest.text, manifest.n_layers, config.n_diff_ids);
                 goto out;
         }
@@ -139,8 +140,8 @@ int image_install(struct image_store *store, const struct image_install_request 
                 const struct oci_descriptor *layer = &manifest.layers[i];
                 enum layer_compression compression;
                 if (!media_type_layer_compression(layer->media_type, &compression)) {
-                        error_set(err, 0, "layer %s: unsupported media type %s",
-                                  layer->digest.text, layer->media_type);
+                        error_set(err, 0, "layer %s: unsupported media type %s", layer->digest.text,
+                                  layer->media_type);
                         goto out;
                 }
                 if (!layer_store_has(store->layers, &chain_ids[i]) &&

@@ -262,8 +262,8 @@ static int pull_layer(struct pull_job *job, struct registry_client *client, stru
                 /* Streaming was not possible (a resumed or restarted download, or the blob was
                  * already stored): unpack from the blob. */
                 layer_write_abort(w);
-                if (image_install_layer(store, blob, job->compression, job->diff_id,
-                                        job->chain_id, job->parent_chain_id, err) < 0)
+                if (image_install_layer(store, blob, job->compression, job->diff_id, job->chain_id,
+                                        job->parent_chain_id, err) < 0)
                         return -1;
         }
         event_done(p, job->slot);
@@ -289,9 +289,9 @@ static void *pull_worker(void *arg)
         }
         for (;;) {
                 pthread_mutex_lock(&p->lock);
-                struct pull_job *job =
-                    p->next_job < p->n_jobs && !atomic_load(&p->failed) ? &p->jobs[p->next_job++]
-                                                                          : NULL;
+                struct pull_job *job = p->next_job < p->n_jobs && !atomic_load(&p->failed)
+                                           ? &p->jobs[p->next_job++]
+                                           : NULL;
                 pthread_mutex_unlock(&p->lock);
                 if (!job)
                         break;
@@ -379,8 +379,8 @@ static int pull_config(struct pull *p, struct registry_client *client,
                 return -1;
         if (!digest_equal(&got, &config->digest)) {
                 (void)content_store_delete(p->store->content, &got, NULL);
-                return error_set(err, 0, "config %s: digest mismatch (got %s)",
-                                 config->digest.text, got.text);
+                return error_set(err, 0, "config %s: digest mismatch (got %s)", config->digest.text,
+                                 got.text);
         }
         event_done(p, slot);
         return 0;
@@ -394,8 +394,8 @@ static int store_document(struct image_store *store, const char *body, size_t le
         if (content_store_put(store->content, body, len, &got, err) < 0)
                 return -1;
         if (!digest_equal(&got, expected))
-                return error_set(err, 0, "manifest %s: digest mismatch (stored %s)",
-                                 expected->text, got.text);
+                return error_set(err, 0, "manifest %s: digest mismatch (stored %s)", expected->text,
+                                 got.text);
         return 0;
 }
 
@@ -487,14 +487,15 @@ static int pull_locked(struct pull *p, struct registry_client *client, struct di
         if (pull_config(p, client, &manifest.config, err) < 0)
                 goto out;
         size_t config_len;
-        config_text = content_store_read_blob(
-            p->store->content, &manifest.config.digest, CONFIG_MAX, &config_len, err);
+        config_text = content_store_read_blob(p->store->content, &manifest.config.digest,
+                                              CONFIG_MAX, &config_len, err);
         if (!config_text || oci_image_config_parse(config_text, config_len, &config, err) < 0) {
                 error_wrap(err, "%s", manifest.config.digest.text);
                 goto out;
         }
         if (config.n_diff_ids != manifest.n_layers) {
-                error_set(err, 0, "image %s: the manifest has %zu layers but the config %zu diff_ids",
+                error_set(err, 0,
+                          "image %s: the manifest has %zu layers but the config %zu diff_ids",
                           manifest.config.digest.text, manifest.n_layers, config.n_diff_ids);
                 goto out;
         }
@@ -520,8 +521,8 @@ static int pull_locked(struct pull *p, struct registry_client *client, struct di
 
         repository = image_reference_repository(ref);
         name = ref->tag ? xasprintf("%s:%s", repository, ref->tag) : NULL;
-        repo_digest = xasprintf(
-            "%s@%s", repository, (from_index ? &index_digest : &manifest_digest)->text);
+        repo_digest =
+            xasprintf("%s@%s", repository, (from_index ? &index_digest : &manifest_digest)->text);
         struct image_install_request request = {
             .manifest_digest = &manifest_digest,
             .manifest_media_type = manifest.media_type,

@@ -141,8 +141,8 @@ static int push_blob(struct image_store *store, struct registry_client *client,
 }
 
 /* The manifest with layer I replaced by (DIGEST, SIZE, MEDIA_TYPE), as new JSON text. */
-static void manifest_replace_layer(json_t *doc, size_t i, const struct digest *digest,
-                                   int64_t size, const char *media_type)
+static void manifest_replace_layer(json_t *doc, size_t i, const struct digest *digest, int64_t size,
+                                   const char *media_type)
 {
         json_t *layer = json_array_get(json_object_get(doc, "layers"), i);
         json_object_set_new(layer, "digest", json_string(digest->text));
@@ -173,27 +173,25 @@ int image_push(struct image_store *store, const struct image_record *record,
                 struct oci_descriptor *layer = &manifest.layers[i];
                 enum layer_compression have;
                 if (!media_type_layer_compression(layer->media_type, &have)) {
-                        error_set(err, 0, "layer %s: unsupported media type %s",
-                                  layer->digest.text, layer->media_type);
+                        error_set(err, 0, "layer %s: unsupported media type %s", layer->digest.text,
+                                  layer->media_type);
                         goto out;
                 }
                 /* Uncompressed layers travel gzipped unless told otherwise, as podman and
                  * skopeo send them. */
                 enum layer_compression want =
-                    options->recompress ? options->compression
-                                        : (have == LAYER_COMPRESSION_NONE ? LAYER_COMPRESSION_GZIP
-                                                                          : have);
+                    options->recompress
+                        ? options->compression
+                        : (have == LAYER_COMPRESSION_NONE ? LAYER_COMPRESSION_GZIP : have);
                 if (want != have) {
                         struct digest d;
                         int64_t size = 0;
-                        if (recompress_layer(store, &layer->digest, have, want, &d, &size, err) <
-                            0)
+                        if (recompress_layer(store, &layer->digest, have, want, &d, &size, err) < 0)
                                 goto out;
                         if (!doc)
                                 doc = json_deep_copy(manifest.json);
-                        manifest_replace_layer(
-                            doc, i, &d, size,
-                            media_type_layer_for(manifest.media_type, want));
+                        manifest_replace_layer(doc, i, &d, size,
+                                               media_type_layer_for(manifest.media_type, want));
                         layer->digest = d;
                         layer->size = size;
                 }
@@ -212,8 +210,8 @@ int image_push(struct image_store *store, const struct image_record *record,
                 send_len = strlen(body);
         }
         const char *reference = dest->tag ? dest->tag : dest->digest;
-        if (registry_put_manifest(client, reference, to_send, send_len, manifest.media_type,
-                                  err) < 0)
+        if (registry_put_manifest(client, reference, to_send, send_len, manifest.media_type, err) <
+            0)
                 goto out;
         if (manifest_digest)
                 digest_buffer(DIGEST_SHA256, to_send, send_len, manifest_digest);

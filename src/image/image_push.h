@@ -18,10 +18,10 @@
 
 struct image_push_options {
         struct registry_options registry;
-        bool recompress;                   /* to COMPRESSION */
+        bool recompress; /* to COMPRESSION */
         enum layer_compression compression;
-        uint64_t chunk_size;               /* 0: monolithic */
-        struct image_pull_events events;   /* same reporting as a pull */
+        uint64_t chunk_size;             /* 0: monolithic */
+        struct image_pull_events events; /* same reporting as a pull */
 };
 
 /* Pushes the image RECORD to DEST. *manifest_digest (may be NULL) gets the pushed manifest's

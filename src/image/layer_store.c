@@ -380,9 +380,9 @@ int layer_write_commit(struct layer_write *w, const struct digest *diff_id,
                 goto fail;
         }
         parent = parent_chain_id ? xasprintf("\"%s\"", parent_chain_id->text) : xstrdup("null");
-        record = xasprintf(
-            "{\"diff_id\":\"%s\",\"chain_id\":\"%s\",\"parent\":%s,\"size\":%" PRIu64 "}\n",
-            diff_id->text, w->chain_id.text, parent, size);
+        record = xasprintf("{\"diff_id\":\"%s\",\"chain_id\":\"%s\",\"parent\":%s,\"size\":%" PRIu64
+                           "}\n",
+                           diff_id->text, w->chain_id.text, parent, size);
         record_path = xasprintf("%s/%s.json", store->dir, hex);
         if (fs_write_file_atomic(record_path, record, strlen(record), 0644, err) < 0)
                 goto fail;

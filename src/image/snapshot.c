@@ -60,8 +60,8 @@ static char *image_mount_path(const struct image_store *store, const struct imag
         return xasprintf("%s/image-mounts/%s", store->runroot, digest_hex(&record->id));
 }
 
-int snapshot_image_mount(struct image_store *store, const struct image_record *record,
-                         char **path, struct error **err)
+int snapshot_image_mount(struct image_store *store, const struct image_record *record, char **path,
+                         struct error **err)
 {
         _cleanup_free_ char *target = image_mount_path(store, record);
         if (is_mount_root(target)) {

@@ -12,8 +12,8 @@
 #include "image_store.h"
 
 /* Mounts (or finds mounted) the rootfs of RECORD; *path is newly allocated. */
-int snapshot_image_mount(struct image_store *store, const struct image_record *record,
-                         char **path, struct error **err);
+int snapshot_image_mount(struct image_store *store, const struct image_record *record, char **path,
+                         struct error **err);
 /* Returns 1 when unmounted, 0 when it was not mounted. */
 int snapshot_image_umount(struct image_store *store, const struct image_record *record,
                           struct error **err);

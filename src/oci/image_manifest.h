@@ -24,9 +24,9 @@ struct oci_descriptor {
         char *media_type;
         struct digest digest;
         int64_t size;
-        char **urls;           /* NULL-terminated or NULL */
-        char *artifact_type;   /* or NULL */
-        json_t *annotations;   /* object or NULL (a reference owned by the descriptor) */
+        char **urls;                   /* NULL-terminated or NULL */
+        char *artifact_type;           /* or NULL */
+        json_t *annotations;           /* object or NULL (a reference owned by the descriptor) */
         struct oci_platform *platform; /* in an index, or NULL */
 };
 
@@ -56,7 +56,7 @@ struct oci_image_config {
         char *variant;
         char *created; /* RFC 3339 or NULL */
         char *author;
-        json_t *config;   /* the "config" object (User, Env, Entrypoint, Cmd, ...) or NULL */
+        json_t *config;          /* the "config" object (User, Env, Entrypoint, Cmd, ...) or NULL */
         struct digest *diff_ids; /* rootfs.diff_ids, in order */
         size_t n_diff_ids;
         json_t *history; /* array or NULL */

@@ -38,8 +38,7 @@ int cli_parse_bool(const char *flag, const char *value, bool *out, struct error 
         else if (strcmp(value, "false") == 0 || strcmp(value, "0") == 0)
                 *out = false;
         else
-                return error_set(err, 0, "invalid value \"%s\" for %s: true or false", value,
-                                 flag);
+                return error_set(err, 0, "invalid value \"%s\" for %s: true or false", value, flag);
         return 0;
 }
 

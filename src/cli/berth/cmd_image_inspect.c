@@ -110,9 +110,8 @@ static json_t *inspect_json(struct image_store *store, const struct image_record
         json_t *annotations = manifest ? json_object_get(manifest, "annotations") : NULL;
         json_object_set_new(o, "Annotations",
                             annotations ? json_incref(annotations) : json_object());
-        json_object_set_new(o, "ManifestType", json_string(r->manifest_media_type
-                                                               ? r->manifest_media_type
-                                                               : ""));
+        json_object_set_new(o, "ManifestType",
+                            json_string(r->manifest_media_type ? r->manifest_media_type : ""));
         json_t *user = json_object_get(cfg, "User");
         json_object_set_new(o, "User", user ? json_incref(user) : json_string(""));
         json_object_set_new(o, "History",
@@ -140,9 +139,8 @@ int cmd_image_inspect(const struct berth_globals *g, int argc, char **argv)
                         break;
                 case 't':
                         if (strcmp(optarg, "image") != 0)
-                                return cli_usage_error("inspect",
-                                                       "--type %s: only images can be inspected",
-                                                       optarg);
+                                return cli_usage_error(
+                                    "inspect", "--type %s: only images can be inspected", optarg);
                         break;
                 case 'h':
                         return cli_help(inspect_help);
@@ -243,7 +241,7 @@ int cmd_image_history(const struct berth_globals *g, int argc, char **argv)
         }
         if (argc - optind != 1)
                 return cli_usage_error("history", argc - optind < 1 ? "missing image name"
-                                                                      : "too many arguments");
+                                                                    : "too many arguments");
         struct image_store *store = NULL;
         struct image_record r = {0};
         struct oci_image_config config = {0};
@@ -266,8 +264,8 @@ int cmd_image_history(const struct berth_globals *g, int argc, char **argv)
                 if (!empty && layer < r.n_layers)
                         size = image_layer_size(store, &r.chain_ids[layer++]);
                 json_t *e = json_object();
-                json_object_set_new(e, "id", json_string(i + 1 == n ? digest_hex(&r.id)
-                                                                    : "<missing>"));
+                json_object_set_new(e, "id",
+                                    json_string(i + 1 == n ? digest_hex(&r.id) : "<missing>"));
                 json_object_set_new(e, "created", json_string(string_field(h, "created")));
                 json_object_set_new(e, "CreatedBy", json_string(string_field(h, "created_by")));
                 json_object_set_new(e, "size", json_integer(size));
@@ -289,9 +287,9 @@ int cmd_image_history(const struct berth_globals *g, int argc, char **argv)
                 json_array_foreach(entries, i, e)
                 {
                         const char *id = string_field(e, "id");
-                        _cleanup_free_ char *shown_id =
-                            strcmp(id, "<missing>") == 0 || no_trunc ? xstrdup(id)
-                                                                      : xstrndup(id, 12);
+                        _cleanup_free_ char *shown_id = strcmp(id, "<missing>") == 0 || no_trunc
+                                                            ? xstrdup(id)
+                                                            : xstrndup(id, 12);
                         if (quiet) {
                                 printf("%s\n", shown_id);
                                 continue;

@@ -17,7 +17,6 @@ static const char prune_help[] =
     "  -a, --all     remove every image no container uses\n"
     "  -f, --force   do not ask for confirmation\n";
 
-
 static bool confirm(bool all)
 {
         fprintf(stderr,

@@ -54,13 +54,17 @@ static bool reference_matches(const struct filters *f, const char *name)
                 if (fnmatch(pattern, name, 0) == 0 || fnmatch(pattern, repo, 0) == 0 ||
                     fnmatch(pattern, short_repo, 0) == 0 || fnmatch(pattern, short_name, 0) == 0)
                         return true;
-                /* A plain name is normalised as docker does ("busybox" -> docker.io/library/...). */
+                /* A plain name is normalised as docker does ("busybox" -> docker.io/library/...).
+                 */
                 struct image_reference ref = {0};
                 struct error *e = NULL;
                 if (image_reference_parse(pattern, &ref, &e) == 0) {
                         _cleanup_free_ char *full = image_reference_format(&ref);
                         _cleanup_free_ char *full_repo = image_reference_repository(&ref);
-                        bool tagged = strchr(pattern + (strrchr(pattern, '/') ? strrchr(pattern, '/') - pattern : 0), ':') != NULL;
+                        bool tagged = strchr(pattern + (strrchr(pattern, '/')
+                                                            ? strrchr(pattern, '/') - pattern
+                                                            : 0),
+                                             ':') != NULL;
                         image_reference_release(&ref);
                         if (strcmp(full, name) == 0 || (!tagged && strcmp(full_repo, repo) == 0))
                                 return true;
@@ -107,8 +111,7 @@ static json_t *row_json(const struct row *row, bool no_trunc)
         _cleanup_free_ char *age = cli_human_age(r->created);
         _cleanup_free_ char *size = cli_human_size(r->size);
         _cleanup_free_ char *created = cli_rfc3339(r->created);
-        _cleanup_free_ char *id =
-            no_trunc ? xstrdup(r->id.text) : xstrndup(digest_hex(&r->id), 12);
+        _cleanup_free_ char *id = no_trunc ? xstrdup(r->id.text) : xstrndup(digest_hex(&r->id), 12);
         json_t *o = json_object();
         json_object_set_new(o, "ID", json_string(id));
         json_object_set_new(o, "Id", json_string(id));
@@ -199,8 +202,8 @@ int cmd_images(const struct berth_globals *g, int argc, char **argv)
                 return cli_usage_error("images", "too many arguments");
         }
         if (argc - optind == 1) {
-                filters.references = xrealloc(filters.references,
-                                              (filters.n_references + 1) * sizeof(char *));
+                filters.references =
+                    xrealloc(filters.references, (filters.n_references + 1) * sizeof(char *));
                 filters.references[filters.n_references++] = argv[optind];
         }
 
@@ -229,8 +232,8 @@ int cmd_images(const struct berth_globals *g, int argc, char **argv)
                 if (dangling) {
                         if (filters.n_references == 0) {
                                 rows = xrealloc(rows, (n_rows + 1) * sizeof(*rows));
-                                rows[n_rows++] = (struct row){r, xstrdup("<none>"),
-                                                              xstrdup("<none>"), NULL};
+                                rows[n_rows++] =
+                                    (struct row){r, xstrdup("<none>"), xstrdup("<none>"), NULL};
                                 any = true;
                         }
                 } else {

@@ -25,7 +25,15 @@ static const char pull_help[] =
 
 int cmd_pull(const struct berth_globals *g, int argc, char **argv)
 {
-        enum { OPT_PLATFORM = 256, OPT_ARCH, OPT_OS, OPT_VARIANT, OPT_TLS, OPT_AUTHFILE, OPT_CREDS };
+        enum {
+                OPT_PLATFORM = 256,
+                OPT_ARCH,
+                OPT_OS,
+                OPT_VARIANT,
+                OPT_TLS,
+                OPT_AUTHFILE,
+                OPT_CREDS
+        };
         static const struct option options[] = {
             {"quiet", no_argument, NULL, 'q'},
             {"platform", required_argument, NULL, OPT_PLATFORM},
@@ -88,7 +96,7 @@ int cmd_pull(const struct berth_globals *g, int argc, char **argv)
         }
         if (argc - optind != 1)
                 return cli_usage_error("pull", argc - optind < 1 ? "missing image name"
-                                                                  : "too many arguments");
+                                                                 : "too many arguments");
         const char *text = argv[optind];
         if (strncmp(text, "docker://", 9) == 0)
                 text += 9;

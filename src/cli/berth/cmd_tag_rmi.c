@@ -118,8 +118,7 @@ int cli_check_image_unused(struct image_store *store, const struct image_record 
         return ret;
 }
 
-static int remove_one(struct image_store *store, const char *text, bool force,
-                      struct error **err)
+static int remove_one(struct image_store *store, const char *text, bool force, struct error **err)
 {
         struct image_record r = {0};
         if (cli_find_image(store, text, &r, err) < 0)
@@ -183,9 +182,9 @@ int cmd_rmi(const struct berth_globals *g, int argc, char **argv)
                 if (image_db_list(store->db, &images, &n, &err) < 0)
                         ret = cli_fail(&err);
                 for (size_t i = 0; i < n; i++) {
-                        if (ret == 0 && (cli_check_image_unused(store, &images[i], force, &err) <
-                                             0 ||
-                                         cli_remove_image(store, &images[i], &err) < 0))
+                        if (ret == 0 &&
+                            (cli_check_image_unused(store, &images[i], force, &err) < 0 ||
+                             cli_remove_image(store, &images[i], &err) < 0))
                                 ret = cli_fail(&err);
                         image_record_release(&images[i]);
                 }

@@ -46,12 +46,20 @@ static const struct {
         const char *name;
         int (*run)(const struct berth_globals *, int, char **);
 } commands[] = {
-    {"pull", cmd_pull},       {"push", cmd_push},       {"images", cmd_images},
-    {"image", cmd_image},     {"inspect", cmd_image_inspect},
+    {"pull", cmd_pull},
+    {"push", cmd_push},
+    {"images", cmd_images},
+    {"image", cmd_image},
+    {"inspect", cmd_image_inspect},
     {"history", cmd_image_history},
-    {"tag", cmd_tag},         {"rmi", cmd_rmi},         {"save", cmd_save},
-    {"load", cmd_load},       {"import", cmd_import},   {"login", cmd_login},
-    {"logout", cmd_logout},   {"version", cmd_version},
+    {"tag", cmd_tag},
+    {"rmi", cmd_rmi},
+    {"save", cmd_save},
+    {"load", cmd_load},
+    {"import", cmd_import},
+    {"login", cmd_login},
+    {"logout", cmd_logout},
+    {"version", cmd_version},
 };
 
 /* `berth image SUBCOMMAND`: podman's names, with docker's aliases. */
@@ -59,12 +67,22 @@ static const struct {
         const char *name;
         int (*run)(const struct berth_globals *, int, char **);
 } image_commands[] = {
-    {"ls", cmd_images},           {"list", cmd_images},       {"pull", cmd_pull},
-    {"push", cmd_push},           {"inspect", cmd_image_inspect},
-    {"history", cmd_image_history}, {"prune", cmd_image_prune}, {"mount", cmd_image_mount},
-    {"umount", cmd_image_umount}, {"unmount", cmd_image_umount}, {"rm", cmd_rmi},
-    {"remove", cmd_rmi},          {"tag", cmd_tag},           {"save", cmd_save},
-    {"load", cmd_load},           {"import", cmd_import},
+    {"ls", cmd_images},
+    {"list", cmd_images},
+    {"pull", cmd_pull},
+    {"push", cmd_push},
+    {"inspect", cmd_image_inspect},
+    {"history", cmd_image_history},
+    {"prune", cmd_image_prune},
+    {"mount", cmd_image_mount},
+    {"umount", cmd_image_umount},
+    {"unmount", cmd_image_umount},
+    {"rm", cmd_rmi},
+    {"remove", cmd_rmi},
+    {"tag", cmd_tag},
+    {"save", cmd_save},
+    {"load", cmd_load},
+    {"import", cmd_import},
 };
 
 int cli_fail(struct error **err)
@@ -110,8 +128,7 @@ int cmd_version(const struct berth_globals *g, int argc, char **argv)
 }
 
 static int run_from(const char *what, const char *name, int argc, char **argv,
-                    const struct berth_globals *g, size_t n,
-                    const __typeof__(commands[0]) *table)
+                    const struct berth_globals *g, size_t n, const __typeof__(commands[0]) *table)
 {
         for (size_t i = 0; i < n; i++) {
                 if (strcmp(name, table[i].name) != 0)
