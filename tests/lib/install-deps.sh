@@ -12,7 +12,7 @@ packages=(
 	# real clients driving the runtime (tests/e2e/podman.bats, containerd.bats)
 	podman containernetworking-plugins containerd curl
 	# image tests: a registry, and the peers that push and pull with berth (tests/e2e/image-*.bats)
-	docker-registry skopeo umoci zstd apache2-utils python3-bcrypt
+	docker-registry skopeo umoci zstd apache2-utils
 )
 
 missing=()
