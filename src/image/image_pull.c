@@ -188,8 +188,12 @@ static int fetch_layer(struct pull_job *job, struct registry_client *client,
                 d.streaming = true;
         }
         d.done = content_ingest_offset(ingest);
-        int rc = registry_fetch_blob(client, &job->layer->digest, d.done, download_sink,
-                                     download_restart, &d, err);
+        /* A partial file that already holds every byte (a pull killed between its last write
+         * and its commit) needs no request: a Range from the end would only get a 416. */
+        int rc = 0;
+        if (d.done < (uint64_t)job->layer->size)
+                rc = registry_fetch_blob(client, &job->layer->digest, d.done, download_sink,
+                                         download_restart, &d, err);
         if (d.pipe_fd >= 0)
                 close(d.pipe_fd);
         if (thread_started) {

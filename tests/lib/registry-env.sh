@@ -119,7 +119,7 @@ EOF
 registry_stop() {
 	local pid
 	for pid in $REGISTRY_PIDS; do
-		kill "$pid" 2>/dev/null
+		kill "$pid" 2>/dev/null || true
 	done
 	for pid in $REGISTRY_PIDS; do
 		# Not a child of this shell when called from another bats hook: poll instead of wait.
@@ -128,7 +128,7 @@ registry_stop() {
 			kill -0 "$pid" 2>/dev/null || break
 			sleep 0.1
 		done
-		kill -9 "$pid" 2>/dev/null
+		kill -9 "$pid" 2>/dev/null || true
 	done
 	REGISTRY_PIDS=""
 	if [ -n "${REGISTRY_TMP:-}" ] && [ -d "$REGISTRY_TMP" ]; then
