@@ -30,7 +30,7 @@ install: all
 	ninja -C $(BUILD)
 	DESTDIR=$(DESTDIR) meson install -C $(BUILD) --no-rebuild
 
-# Runs a container from a busybox-static bundle (no network, no image needed).
+# Imports a busybox-static image, mounts it and runs a container on it (no network).
 demo: all
 	@tests/lib/demo.sh
 
