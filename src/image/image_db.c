@@ -10,6 +10,7 @@
 #include <sqlite3.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <time.h>
 
 #include "base/alloc.h"
@@ -263,6 +264,20 @@ fail:
         return -1;
 }
 
+/* Switching to WAL needs an exclusive lock, and when another process is opening a new database
+ * at the same moment SQLite answers SQLITE_BUSY without calling the busy handler: retry here. */
+static int set_wal_mode(struct image_db *db, struct error **err)
+{
+        for (int waited_ms = 0;; waited_ms += 5) {
+                int rc = sqlite3_exec(db->db, "PRAGMA journal_mode = WAL", NULL, NULL, NULL);
+                if (rc == SQLITE_OK)
+                        return 0;
+                if ((rc != SQLITE_BUSY && rc != SQLITE_LOCKED) || waited_ms >= BUSY_TIMEOUT_MS)
+                        return db_error(db, err, "set WAL mode");
+                usleep(5000);
+        }
+}
+
 int image_db_open(const char *path, struct image_db **out, struct error **err)
 {
         struct image_db *db = xcalloc(1, sizeof(*db));
@@ -277,7 +292,7 @@ int image_db_open(const char *path, struct image_db **out, struct error **err)
                 goto fail;
         }
         sqlite3_busy_timeout(db->db, BUSY_TIMEOUT_MS);
-        if (exec(db, "PRAGMA journal_mode = WAL", "set WAL mode", err) < 0 ||
+        if (set_wal_mode(db, err) < 0 ||
             exec(db, "PRAGMA foreign_keys = ON", "enable foreign keys", err) < 0 ||
             migrate(db, err) < 0)
                 goto fail;
