@@ -98,6 +98,28 @@ fail:
         return error_wrap(err, "record image %s", record->id.text);
 }
 
+int image_load_config(struct image_store *store, const struct oci_manifest *manifest,
+                      struct oci_image_config *config, struct digest **chain_ids,
+                      struct error **err)
+{
+        size_t len;
+        _cleanup_free_ char *text = content_store_read_blob(
+            store->content, &manifest->config.digest, CONFIG_MAX, &len, err);
+        if (!text || oci_image_config_parse(text, len, config, err) < 0)
+                return error_wrap(err, "%s", manifest->config.digest.text);
+        if (config->n_diff_ids != manifest->n_layers) {
+                oci_image_config_release(config);
+                return error_set(err, 0,
+                                 "image %s: the manifest has %zu layers but the config %zu "
+                                 "diff_ids",
+                                 manifest->config.digest.text, manifest->n_layers,
+                                 config->n_diff_ids);
+        }
+        *chain_ids = xcalloc(manifest->n_layers + 1, sizeof(**chain_ids));
+        oci_chain_ids(config->diff_ids, config->n_diff_ids, *chain_ids);
+        return 0;
+}
+
 int image_install(struct image_store *store, const struct image_install_request *request,
                   struct digest *image_id, struct error **err)
 {
@@ -115,25 +137,8 @@ int image_install(struct image_store *store, const struct image_install_request 
         struct oci_image_config config = {0};
         struct digest *chain_ids = NULL;
         struct image_record record = {0};
-        size_t config_len;
-        _cleanup_free_ char *config_text = content_store_read_blob(
-            store->content, &manifest.config.digest, CONFIG_MAX, &config_len, err);
-        if (!config_text) {
-                error_wrap(err, "image config");
+        if (image_load_config(store, &manifest, &config, &chain_ids, err) < 0)
                 goto out;
-        }
-        if (oci_image_config_parse(config_text, config_len, &config, err) < 0) {
-                error_wrap(err, "%s", manifest.config.digest.text);
-                goto out;
-        }
-        if (config.n_diff_ids != manifest.n_layers) {
-                error_set(err, 0,
-                          "image %s: the manifest has %zu layers but the config %zu diff_ids",
-                          manifest.config.digest.text, manifest.n_layers, config.n_diff_ids);
-                goto out;
-        }
-        chain_ids = xcalloc(manifest.n_layers ? manifest.n_layers : 1, sizeof(*chain_ids));
-        oci_chain_ids(config.diff_ids, config.n_diff_ids, chain_ids);
 
         int64_t size = 0;
         for (size_t i = 0; i < manifest.n_layers; i++) {

@@ -37,3 +37,10 @@ int image_install_layer(struct image_store *store, const struct digest *blob,
 
 /* The unpacked size recorded with a layer, in bytes (0 when unknown: the size is only shown). */
 int64_t image_layer_size(const struct image_store *store, const struct digest *chain_id);
+
+/* Reads MANIFEST's config from the store and parses it, checks that it has one diff_id per layer
+ * (config.md: rootfs.diff_ids, in layer order), and computes the chain ids: *chain_ids is a new
+ * array of manifest->n_layers entries. */
+int image_load_config(struct image_store *store, const struct oci_manifest *manifest,
+                      struct oci_image_config *config, struct digest **chain_ids,
+                      struct error **err);

@@ -482,7 +482,6 @@ static int pull_locked(struct pull *p, struct registry_client *client, struct di
         int ret = -1;
         struct oci_image_config config = {0};
         struct digest *chain_ids = NULL;
-        _cleanup_free_ char *config_text = NULL;
         _cleanup_free_ char *repository = NULL;
         _cleanup_free_ char *name = NULL;
         _cleanup_free_ char *repo_digest = NULL;
@@ -490,21 +489,8 @@ static int pull_locked(struct pull *p, struct registry_client *client, struct di
         p->jobs = xcalloc(manifest.n_layers + 1, sizeof(*p->jobs));
         if (pull_config(p, client, &manifest.config, err) < 0)
                 goto out;
-        size_t config_len;
-        config_text = content_store_read_blob(p->store->content, &manifest.config.digest,
-                                              CONFIG_MAX, &config_len, err);
-        if (!config_text || oci_image_config_parse(config_text, config_len, &config, err) < 0) {
-                error_wrap(err, "%s", manifest.config.digest.text);
+        if (image_load_config(p->store, &manifest, &config, &chain_ids, err) < 0)
                 goto out;
-        }
-        if (config.n_diff_ids != manifest.n_layers) {
-                error_set(err, 0,
-                          "image %s: the manifest has %zu layers but the config %zu diff_ids",
-                          manifest.config.digest.text, manifest.n_layers, config.n_diff_ids);
-                goto out;
-        }
-        chain_ids = xcalloc(manifest.n_layers + 1, sizeof(*chain_ids));
-        oci_chain_ids(config.diff_ids, config.n_diff_ids, chain_ids);
         for (size_t i = 0; i < manifest.n_layers; i++) {
                 struct pull_job *job = &p->jobs[i];
                 job->pull = p;

@@ -42,6 +42,35 @@ int cli_parse_bool(const char *flag, const char *value, bool *out, struct error 
         return 0;
 }
 
+int cli_registry_flag(int opt, const char *arg, struct registry_options *o, char **creds,
+                      struct error **err)
+{
+        switch (opt) {
+        case CLI_OPT_TLS_VERIFY: {
+                bool verify = true;
+                if (cli_parse_bool("--tls-verify", arg, &verify, err) < 0)
+                        return -1;
+                o->tls_verify = verify;
+                return 1;
+        }
+        case CLI_OPT_AUTHFILE:
+                o->auth_file = arg;
+                return 1;
+        case CLI_OPT_CREDS: {
+                free(*creds);
+                *creds = xstrdup(arg);
+                char *colon = strchr(*creds, ':');
+                if (colon)
+                        *colon = '\0';
+                o->username = *creds;
+                o->password = colon ? colon + 1 : "";
+                return 1;
+        }
+        default:
+                return 0;
+        }
+}
+
 void cli_split_name(const char *name, char **repository, char **tag)
 {
         const char *at = strchr(name, '@');

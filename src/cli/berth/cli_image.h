@@ -18,6 +18,20 @@ int cli_open_store(const struct berth_globals *g, struct image_store **out, stru
 int cli_find_image(struct image_store *store, const char *text, struct image_record *out,
                    struct error **err);
 
+/* The registry flags pull and push share: --tls-verify[=BOOL], --authfile FILE,
+ * --creds USER[:PASS]; CLI_REGISTRY_OPTIONS is their getopt_long entries. */
+enum { CLI_OPT_TLS_VERIFY = 1000, CLI_OPT_AUTHFILE, CLI_OPT_CREDS };
+/* clang-format off */
+#define CLI_REGISTRY_OPTIONS                                                                       \
+        {"tls-verify", optional_argument, NULL, CLI_OPT_TLS_VERIFY},                               \
+        {"authfile", required_argument, NULL, CLI_OPT_AUTHFILE},                                   \
+        {"creds", required_argument, NULL, CLI_OPT_CREDS}
+/* clang-format on */
+/* Applies registry flag OPT (with ARG) to O. Returns 1 when OPT was one, 0 when not, -1 on a bad
+ * value. *creds holds the copy of --creds that O points into (the caller frees it). */
+int cli_registry_flag(int opt, const char *arg, struct registry_options *o, char **creds,
+                      struct error **err);
+
 /* Parses a podman boolean flag value ("--tls-verify", "--tls-verify=false"). */
 int cli_parse_bool(const char *flag, const char *value, bool *out, struct error **err);
 

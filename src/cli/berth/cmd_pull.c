@@ -40,9 +40,7 @@ int cmd_pull(const struct berth_globals *g, int argc, char **argv)
             {"arch", required_argument, NULL, OPT_ARCH},
             {"os", required_argument, NULL, OPT_OS},
             {"variant", required_argument, NULL, OPT_VARIANT},
-            {"tls-verify", optional_argument, NULL, OPT_TLS},
-            {"authfile", required_argument, NULL, OPT_AUTHFILE},
-            {"creds", required_argument, NULL, OPT_CREDS},
+            CLI_REGISTRY_OPTIONS,
             {"help", no_argument, NULL, 'h'},
             {0},
         };
@@ -53,6 +51,11 @@ int cmd_pull(const struct berth_globals *g, int argc, char **argv)
         struct image_pull_options pull = {.registry = {.tls_verify = -1}};
         int opt;
         while ((opt = getopt_long(argc, argv, "+qh", options, NULL)) != -1) {
+                int registry_flag = cli_registry_flag(opt, optarg, &pull.registry, &user, &err);
+                if (registry_flag < 0)
+                        return cli_fail(&err);
+                if (registry_flag > 0)
+                        continue;
                 switch (opt) {
                 case 'q':
                         quiet = true;
@@ -69,25 +72,6 @@ int cmd_pull(const struct berth_globals *g, int argc, char **argv)
                 case OPT_VARIANT:
                         variant = optarg;
                         break;
-                case OPT_TLS: {
-                        bool verify;
-                        if (cli_parse_bool("--tls-verify", optarg, &verify, &err) < 0)
-                                return cli_fail(&err);
-                        pull.registry.tls_verify = verify;
-                        break;
-                }
-                case OPT_AUTHFILE:
-                        pull.registry.auth_file = optarg;
-                        break;
-                case OPT_CREDS: {
-                        user = xstrdup(optarg);
-                        char *colon = strchr(user, ':');
-                        if (colon)
-                                *colon = '\0';
-                        pull.registry.username = user;
-                        pull.registry.password = colon ? colon + 1 : "";
-                        break;
-                }
                 case 'h':
                         return cli_help(pull_help);
                 default:

@@ -27,15 +27,13 @@ static const char push_help[] =
 
 int cmd_push(const struct berth_globals *g, int argc, char **argv)
 {
-        enum { OPT_COMPRESSION = 256, OPT_CHUNK, OPT_TLS, OPT_AUTHFILE, OPT_CREDS, OPT_DIGESTFILE };
+        enum { OPT_COMPRESSION = 256, OPT_CHUNK, OPT_DIGESTFILE };
         static const struct option options[] = {
             {"quiet", no_argument, NULL, 'q'},
             {"compression-format", required_argument, NULL, OPT_COMPRESSION},
             {"chunk-size", required_argument, NULL, OPT_CHUNK},
             {"digestfile", required_argument, NULL, OPT_DIGESTFILE},
-            {"tls-verify", optional_argument, NULL, OPT_TLS},
-            {"authfile", required_argument, NULL, OPT_AUTHFILE},
-            {"creds", required_argument, NULL, OPT_CREDS},
+            CLI_REGISTRY_OPTIONS,
             {"help", no_argument, NULL, 'h'},
             {0},
         };
@@ -46,6 +44,11 @@ int cmd_push(const struct berth_globals *g, int argc, char **argv)
         struct image_push_options push = {.registry = {.tls_verify = -1}};
         int opt;
         while ((opt = getopt_long(argc, argv, "+qh", options, NULL)) != -1) {
+                int registry_flag = cli_registry_flag(opt, optarg, &push.registry, &user, &err);
+                if (registry_flag < 0)
+                        return cli_fail(&err);
+                if (registry_flag > 0)
+                        continue;
                 switch (opt) {
                 case 'q':
                         quiet = true;
@@ -74,25 +77,6 @@ int cmd_push(const struct berth_globals *g, int argc, char **argv)
                 case OPT_DIGESTFILE:
                         digest_file = optarg;
                         break;
-                case OPT_TLS: {
-                        bool verify;
-                        if (cli_parse_bool("--tls-verify", optarg, &verify, &err) < 0)
-                                return cli_fail(&err);
-                        push.registry.tls_verify = verify;
-                        break;
-                }
-                case OPT_AUTHFILE:
-                        push.registry.auth_file = optarg;
-                        break;
-                case OPT_CREDS: {
-                        user = xstrdup(optarg);
-                        char *colon = strchr(user, ':');
-                        if (colon)
-                                *colon = '\0';
-                        push.registry.username = user;
-                        push.registry.password = colon ? colon + 1 : "";
-                        break;
-                }
                 case 'h':
                         return cli_help(push_help);
                 default:
