@@ -16,6 +16,7 @@
 #include "json_text.h"
 #include "process.h"
 #include "test.h"
+#include "test_fs.h"
 
 /* A fresh directory under /tmp, removed by the test (with fs_remove_tree). */
 static char *make_temp_dir(void)
@@ -26,20 +27,6 @@ static char *make_temp_dir(void)
                 return NULL;
         }
         return dir;
-}
-
-static size_t count_entries(const char *dir)
-{
-        DIR *d = opendir(dir);
-        if (d == NULL)
-                return 0;
-        size_t n = 0;
-        struct dirent *de;
-        while ((de = readdir(d)) != NULL)
-                if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0)
-                        n++;
-        closedir(d);
-        return n;
 }
 
 static bool same_file(int fd, const char *path)
@@ -130,7 +117,7 @@ TEST(write_file_atomic)
         CHECK(fs_write_file_atomic(path, "x", 1, 0600, &err) == 0);
         _cleanup_free_ char *again = fs_read_file(path, NULL, &err);
         CHECK_STR_EQ(again, "x");
-        CHECK_INT_EQ(count_entries(dir), 1);
+        CHECK_INT_EQ(test_count_entries(dir, NULL), 1);
         /* A missing directory is an error that names the file. */
         _cleanup_free_ char *bad = xasprintf("%s/missing/state.json", dir);
         CHECK(fs_write_file_atomic(bad, "x", 1, 0600, &err) < 0);

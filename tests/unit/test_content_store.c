@@ -13,6 +13,7 @@
 #include "base/fs.h"
 #include "content_store.h"
 #include "test.h"
+#include "test_fs.h"
 
 struct fixture {
         char *root;
@@ -39,21 +40,6 @@ static void fixture_close(struct fixture *f)
         _cleanup_error_ struct error *err = NULL;
         (void)fs_remove_tree(f->root, &err);
         free(f->root);
-}
-
-static size_t count_entries(const char *root, const char *sub)
-{
-        _cleanup_free_ char *path = xasprintf("%s/%s", root, sub);
-        DIR *d = opendir(path);
-        if (d == NULL)
-                return 0;
-        size_t n = 0;
-        struct dirent *de;
-        while ((de = readdir(d)) != NULL)
-                if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0)
-                        n++;
-        closedir(d);
-        return n;
 }
 
 static enum content_ingest_status begin(struct fixture *f, const struct digest *d, int64_t size,
@@ -83,7 +69,7 @@ TEST(ingest_verifies_and_publishes)
         CHECK(content_ingest_write(ingest, "lo", 2, &err) == 0);
         CHECK(content_ingest_offset(ingest) == 5);
         /* Nothing is visible under blobs/ before the commit. */
-        CHECK(count_entries(f.root, "blobs/sha256") == 0);
+        CHECK(test_count_entries(f.root, "blobs/sha256") == 0);
         struct digest actual;
         CHECK(content_ingest_commit(ingest, &actual, &err) == 0);
         CHECK(digest_equal(&actual, &d));
@@ -98,7 +84,7 @@ TEST(ingest_verifies_and_publishes)
         CHECK_STR_EQ(text, "hello");
         CHECK_INT_EQ(len, 5);
         /* No partial and no lock file left behind. */
-        CHECK_INT_EQ(count_entries(f.root, "ingest"), 0);
+        CHECK_INT_EQ(test_count_entries(f.root, "ingest"), 0);
         fixture_close(&f);
 }
 
@@ -116,7 +102,7 @@ TEST(ingest_of_unknown_digest_names_the_blob_by_its_content)
         digest_buffer(DIGEST_SHA256, "layer bytes", 11, &want);
         CHECK_STR_EQ(actual.text, want.text);
         CHECK(content_store_has(f.store, &want, NULL));
-        CHECK_INT_EQ(count_entries(f.root, "ingest"), 0);
+        CHECK_INT_EQ(test_count_entries(f.root, "ingest"), 0);
         fixture_close(&f);
 }
 
@@ -138,8 +124,8 @@ TEST(digest_mismatch_publishes_nothing_and_names_both_digests)
         CHECK(strstr(err->msg, got.text) != NULL);
         CHECK(!content_store_has(f.store, &d, NULL));
         CHECK(!content_store_has(f.store, &got, NULL));
-        CHECK_INT_EQ(count_entries(f.root, "blobs/sha256"), 0);
-        CHECK_INT_EQ(count_entries(f.root, "ingest"), 0);
+        CHECK_INT_EQ(test_count_entries(f.root, "blobs/sha256"), 0);
+        CHECK_INT_EQ(test_count_entries(f.root, "ingest"), 0);
         fixture_close(&f);
 }
 
@@ -159,7 +145,7 @@ TEST(size_is_checked_while_writing_and_at_commit)
         CHECK(content_ingest_commit(ingest, NULL, &err) < 0);
         CHECK(err && strstr(err->msg, "size mismatch"));
         CHECK(!content_store_has(f.store, &d, NULL));
-        CHECK_INT_EQ(count_entries(f.root, "ingest"), 0);
+        CHECK_INT_EQ(test_count_entries(f.root, "ingest"), 0);
         fixture_close(&f);
 }
 
@@ -217,7 +203,7 @@ TEST(abort_without_keep_and_oversized_partial_start_from_zero)
         _cleanup_error_ struct error *err = NULL;
         CHECK(content_ingest_write(ingest, "hel", 3, &err) == 0);
         content_ingest_abort(ingest, false);
-        CHECK_INT_EQ(count_entries(f.root, "ingest"), 0);
+        CHECK_INT_EQ(test_count_entries(f.root, "ingest"), 0);
         REQUIRE(begin(&f, &d, 5, &ingest) == CONTENT_INGEST_NEW);
         content_ingest_abort(ingest, true);
 
@@ -243,7 +229,7 @@ TEST(present_blob_reports_exists)
         struct content_ingest *ingest = (struct content_ingest *)&f;
         CHECK(begin(&f, &d, 2, &ingest) == CONTENT_INGEST_EXISTS);
         CHECK(ingest == NULL);
-        CHECK_INT_EQ(count_entries(f.root, "ingest"), 0);
+        CHECK_INT_EQ(test_count_entries(f.root, "ingest"), 0);
         fixture_close(&f);
 }
 
@@ -372,8 +358,8 @@ TEST(two_processes_ingesting_one_digest_both_succeed_and_store_it_once)
         int64_t size = 0;
         CHECK(content_store_has(f.store, &d, &size));
         CHECK_INT_EQ(size, (int64_t)len);
-        CHECK_INT_EQ(count_entries(f.root, "blobs/sha256"), 1);
-        CHECK_INT_EQ(count_entries(f.root, "ingest"), 0);
+        CHECK_INT_EQ(test_count_entries(f.root, "blobs/sha256"), 1);
+        CHECK_INT_EQ(test_count_entries(f.root, "ingest"), 0);
         fixture_close(&f);
 }
 
@@ -418,9 +404,9 @@ TEST(clean_ingest_removes_only_old_abandoned_partials)
         CHECK(!fs_exists(old_path));
         CHECK(fs_exists(busy_path)); /* its ingest still runs */
         /* busy + its lock, young, the unknown one */
-        CHECK_INT_EQ(count_entries(f.root, "ingest"), 4);
+        CHECK_INT_EQ(test_count_entries(f.root, "ingest"), 4);
         content_ingest_abort(ingest, false);
         content_ingest_abort(unknown, false);
-        CHECK_INT_EQ(count_entries(f.root, "ingest"), 1);
+        CHECK_INT_EQ(test_count_entries(f.root, "ingest"), 1);
         fixture_close(&f);
 }

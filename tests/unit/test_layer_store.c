@@ -13,6 +13,7 @@
 #include "base/fs.h"
 #include "layer_store.h"
 #include "test.h"
+#include "test_fs.h"
 
 struct fixture {
         char *root;
@@ -39,21 +40,6 @@ static void fixture_close(struct fixture *f)
         _cleanup_error_ struct error *err = NULL;
         (void)fs_remove_tree(f->root, &err);
         free(f->root);
-}
-
-static size_t count_entries(const char *root, const char *sub)
-{
-        _cleanup_free_ char *path = xasprintf("%s/%s", root, sub);
-        DIR *d = opendir(path);
-        if (d == NULL)
-                return 0;
-        size_t n = 0;
-        struct dirent *de;
-        while ((de = readdir(d)) != NULL)
-                if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0)
-                        n++;
-        closedir(d);
-        return n;
 }
 
 static void chain(const char *seed, struct digest *out)
@@ -127,7 +113,7 @@ TEST(commit_publishes_the_tree_and_its_record)
         CHECK(layer_write_begin(f.store, &base, &w, &err) == 0);
         CHECK(w == NULL);
         /* Only the two directories and the two records: no temporary, no lock. */
-        CHECK_INT_EQ(count_entries(f.root, "layers"), 4);
+        CHECK_INT_EQ(test_count_entries(f.root, "layers"), 4);
         fixture_close(&f);
 }
 
@@ -144,7 +130,7 @@ TEST(abort_leaves_nothing)
         CHECK(mkdirat(layer_write_dirfd(w), "d", 0500) == 0);
         layer_write_abort(w);
         CHECK(!layer_store_has(f.store, &c));
-        CHECK_INT_EQ(count_entries(f.root, "layers"), 0);
+        CHECK_INT_EQ(test_count_entries(f.root, "layers"), 0);
         fixture_close(&f);
 }
 
@@ -208,9 +194,9 @@ TEST(delete_removes_hostile_trees_without_following_links)
         if (err)
                 test_note("%s", err->msg);
         CHECK(!layer_store_has(f.store, &c));
-        CHECK_INT_EQ(count_entries(f.root, "layers"), 0);
+        CHECK_INT_EQ(test_count_entries(f.root, "layers"), 0);
         CHECK(fs_exists(keep));
-        CHECK_INT_EQ(count_entries(f.root, "outside"), 1);
+        CHECK_INT_EQ(test_count_entries(f.root, "outside"), 1);
         /* Deleting what is not there is fine. */
         CHECK(layer_store_delete(f.store, &c, &err) == 0);
         fixture_close(&f);
@@ -259,7 +245,7 @@ TEST(for_each_reports_layers_and_orphaned_records)
         /* The orphaned record goes with a delete; the temporary with a clean. */
         CHECK(layer_store_delete(f.store, &b, &err) == 0);
         CHECK_INT_EQ(layer_store_clean_temporaries(f.store, &err), 1);
-        CHECK_INT_EQ(count_entries(f.root, "layers"), 2);
+        CHECK_INT_EQ(test_count_entries(f.root, "layers"), 2);
         fixture_close(&f);
 }
 
@@ -287,7 +273,7 @@ TEST(clean_temporaries_spares_live_writes)
         CHECK(!fs_exists(killed));
         CHECK(!fs_exists(deleted));
         /* The live write's temporary and lock are still there, and it still commits. */
-        CHECK_INT_EQ(count_entries(f.root, "layers"), 2);
+        CHECK_INT_EQ(test_count_entries(f.root, "layers"), 2);
         struct digest diff;
         chain("diff", &diff);
         CHECK(layer_write_commit(w, &diff, NULL, 1, &err) == 0);
@@ -351,6 +337,6 @@ TEST(two_processes_unpacking_one_layer_unpack_it_once)
         CHECK_INT_EQ(wrote, 1);
         CHECK_INT_EQ(found, 1);
         CHECK(layer_store_has(f.store, &c));
-        CHECK_INT_EQ(count_entries(f.root, "layers"), 2);
+        CHECK_INT_EQ(test_count_entries(f.root, "layers"), 2);
         fixture_close(&f);
 }

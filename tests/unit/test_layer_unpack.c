@@ -22,6 +22,7 @@
 #include "layer_unpack.h"
 #include "layer_unpack_internal.h"
 #include "test.h"
+#include "test_fs.h"
 
 #define SENTINEL_TEXT "sentinel\n"
 
@@ -62,20 +63,6 @@ static void corpus_free(struct corpus *c)
         free(c->dir);
         free(c->outside);
         free(c->work);
-}
-
-static size_t count_entries(const char *path)
-{
-        DIR *d = opendir(path);
-        if (d == NULL)
-                return 0;
-        size_t n = 0;
-        struct dirent *de;
-        while ((de = readdir(d)) != NULL)
-                if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0)
-                        n++;
-        closedir(d);
-        return n;
 }
 
 static bool is_root(void)
@@ -225,9 +212,9 @@ static bool outside_untouched(const struct corpus *c, const struct stat *passwd_
         _cleanup_error_ struct error *err = NULL;
         _cleanup_free_ char *text = fs_read_file(sentinel, NULL, &err);
         struct stat st;
-        if (count_entries(c->work) != 1 || count_entries(c->outside) != 1 || text == NULL ||
-            strcmp(text, SENTINEL_TEXT) != 0 || lstat(sentinel, &st) < 0 || !S_ISREG(st.st_mode) ||
-            st.st_nlink != 1) {
+        if (test_count_entries(c->work, NULL) != 1 || test_count_entries(c->outside, NULL) != 1 ||
+            text == NULL || strcmp(text, SENTINEL_TEXT) != 0 || lstat(sentinel, &st) < 0 ||
+            !S_ISREG(st.st_mode) || st.st_nlink != 1) {
                 test_note("%s: something changed outside the layer", case_name);
                 ok = false;
         }
