@@ -394,7 +394,7 @@ int image_archive_docker_load(struct image_store *store, const struct archive_co
                 if ((ret = image_install(store, &request, &id, err)) < 0)
                         break;
                 image_archive_loaded_add(out, n, &id, names[i][0]);
-                for (size_t t = 1; names[i][t] && ret == 0; t++) {
+                for (size_t t = 1; names[i][0] && names[i][t] && ret == 0; t++) {
                         ret = image_db_add_name(store->db, &id, names[i][t], err);
                         image_archive_loaded_add(out, n, &id, names[i][t]);
                 }
