@@ -15,7 +15,7 @@
 
 #include "base/alloc.h"
 
-#define SCHEMA_VERSION  1
+#define SCHEMA_VERSION  2
 #define BUSY_TIMEOUT_MS 30000
 
 static const char schema_v1[] =
@@ -56,6 +56,12 @@ static const char schema_v1[] =
     "  name TEXT UNIQUE,"
     "  image_id TEXT NOT NULL);"
     "CREATE INDEX containers_by_image ON containers(image_id);";
+
+/* Version 2: what the engine keeps of a container (src/engine/container_db.h): when it was
+ * created and a JSON document (its options, its bundle, its state as last seen). */
+static const char schema_v2[] =
+    "ALTER TABLE containers ADD COLUMN created INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE containers ADD COLUMN data TEXT NOT NULL DEFAULT '{}';";
 
 enum statement {
         ST_IMAGE_UPSERT,
@@ -251,7 +257,9 @@ static int migrate(struct image_db *db, struct error **err)
         }
         if (version < 1 && exec(db, schema_v1, "create schema", err) < 0)
                 goto fail;
-        /* Later versions add their steps here: if (version < 2) ... */
+        if (version < 2 && exec(db, schema_v2, "upgrade schema to version 2", err) < 0)
+                goto fail;
+        /* Later versions add their steps here: if (version < 3) ... */
         if (version < SCHEMA_VERSION) {
                 char sql[64];
                 snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", SCHEMA_VERSION);

@@ -1,0 +1,81 @@
+/*
+ * The engine: containers made from images and run by an OCI runtime, each watched by its own
+ * berth-monitor (conmon's job), with their records in SQLite. No daemon: every berth command
+ * opens the engine, does its work and exits; a container outlives the command that started it.
+ *
+ * Where a container's things are (ID is 64 hex):
+ *   ROOT/containers/ID/       upper/ work/ (the overlay's writable layer), merged/ (its rootfs),
+ *                             ctr.log (its output, k8s-file format)
+ *   RUNROOT/containers/ID/    config.json (the bundle), exit (the monitor's exit file),
+ *                             attach (the monitor's socket), pidfile, monitor.log
+ *   RUNROOT/runtime/          the OCI runtime's --root
+ */
+#pragma once
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "base/error.h"
+#include "container_db.h"
+#include "image/image_store.h"
+
+struct engine {
+        struct image_store *images;
+        struct container_db *containers;
+        char *root;
+        char *runroot;
+        char *runtime;      /* the OCI runtime's path */
+        char *runtime_root; /* its --root */
+        char *monitor;      /* berth-monitor's path */
+};
+
+/* RUNTIME NULL: berth-runtime next to this executable (or on PATH). */
+int engine_open(const char *root, const char *runroot, const char *runtime, struct engine **out,
+                struct error **err);
+void engine_free(struct engine *e);
+
+/* Newly allocated paths of a container's things. */
+char *engine_container_dir(const struct engine *e, const char *id);     /* ROOT/containers/ID */
+char *engine_container_run_dir(const struct engine *e, const char *id); /* RUNROOT/... */
+
+enum container_status {
+        CONTAINER_CREATED,
+        CONTAINER_RUNNING,
+        CONTAINER_PAUSED,
+        CONTAINER_EXITED,
+};
+
+struct container_state {
+        enum container_status status;
+        pid_t pid;         /* the init's, when running */
+        int exit_code;     /* when exited */
+        char *started_at;  /* RFC 3339, or NULL */
+        char *finished_at; /* RFC 3339, or NULL */
+        char *error;       /* why it could not start, or NULL */
+};
+void container_state_release(struct container_state *s);
+const char *container_status_name(enum container_status s); /* docker's: created, running, ... */
+
+/* The state as the runtime, the monitor's exit file and the record tell it. */
+int engine_container_state(struct engine *e, const struct container_row *row,
+                           struct container_state *out, struct error **err);
+
+/* Starts the monitor (which runs `runtime create`), then, unless ATTACH_FD_OUT is not NULL,
+ * `runtime start`. With ATTACH_FD_OUT, the monitor's attach socket is connected first and
+ * returned, and the caller runs engine_container_start_process() once attached (no output is
+ * lost before it). */
+int engine_container_start(struct engine *e, struct container_row *row, int *attach_fd_out,
+                           struct error **err);
+int engine_container_start_process(struct engine *e, struct container_row *row, struct error **err);
+/* Sends SIGNAL to the container's init. */
+int engine_container_kill(struct engine *e, const struct container_row *row, int signal,
+                          struct error **err);
+/* STOP_SIGNAL, then SIGKILL after TIMEOUT seconds; waits for the exit. */
+int engine_container_stop(struct engine *e, const struct container_row *row, int stop_signal,
+                          int timeout, struct error **err);
+/* Waits until the container has exited; its exit code in *code. */
+int engine_container_wait(struct engine *e, const struct container_row *row, int *code,
+                          struct error **err);
+/* Removes a container that is not running (FORCE: kill it first): runtime state, monitor,
+ * rootfs mount, directories, record. */
+int engine_container_remove(struct engine *e, const struct container_row *row, bool force,
+                            struct error **err);

@@ -1,0 +1,389 @@
+/* A container's life after create: the monitor, start, state, kill, stop, wait, remove. */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "base/alloc.h"
+#include "base/fs.h"
+#include "engine_internal.h"
+
+void container_state_release(struct container_state *s)
+{
+        free(s->started_at);
+        free(s->finished_at);
+        free(s->error);
+        memset(s, 0, sizeof(*s));
+}
+
+const char *container_status_name(enum container_status s)
+{
+        switch (s) {
+        case CONTAINER_CREATED:
+                return "created";
+        case CONTAINER_RUNNING:
+                return "running";
+        case CONTAINER_PAUSED:
+                return "paused";
+        case CONTAINER_EXITED:
+                return "exited";
+        }
+        return "unknown";
+}
+
+static char *run_path(struct engine *e, const char *id, const char *name)
+{
+        _cleanup_free_ char *dir = engine_container_run_dir(e, id);
+        return xasprintf("%s/%s", dir, name);
+}
+
+static char *now_rfc3339(void)
+{
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        struct tm tm;
+        gmtime_r(&ts.tv_sec, &tm);
+        char buf[64];
+        size_t n = strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S", &tm);
+        snprintf(buf + n, sizeof(buf) - n, ".%09ldZ", ts.tv_nsec);
+        return xstrdup(buf);
+}
+
+/* The monitor's exit file: 1 read (exited), 0 absent. */
+static int read_exit_file(struct engine *e, const char *id, struct container_state *out)
+{
+        _cleanup_free_ char *path = run_path(e, id, "exit");
+        json_t *doc = json_load_file(path, 0, NULL);
+        if (!doc)
+                return 0;
+        out->status = CONTAINER_EXITED;
+        json_t *code = json_object_get(doc, "exitCode");
+        out->exit_code = json_is_integer(code) ? (int)json_integer_value(code) : 255;
+        const char *at = json_string_value(json_object_get(doc, "exitedAt"));
+        out->finished_at = at ? xstrdup(at) : NULL;
+        const char *error = json_string_value(json_object_get(doc, "error"));
+        out->error = error ? xstrdup(error) : NULL;
+        json_decref(doc);
+        return 1;
+}
+
+int engine_container_state(struct engine *e, const struct container_row *row,
+                           struct container_state *out, struct error **err)
+{
+        (void)err;
+        memset(out, 0, sizeof(*out));
+        const char *started = json_string_value(json_object_get(row->data, "startedAt"));
+        out->started_at = started ? xstrdup(started) : NULL;
+        if (!started) {
+                out->status = CONTAINER_CREATED;
+                return 0;
+        }
+        if (read_exit_file(e, row->id, out))
+                return 0;
+        /* Started, no exit file: ask the runtime. If it knows nothing (its state was on a
+         * tmpfs that a reboot cleared), the container is gone: exited, as docker shows it. */
+        _cleanup_free_ char *text = NULL;
+        const char *args[] = {"state", row->id, NULL};
+        struct error *state_err = NULL;
+        if (engine_runtime(e, args, &text, NULL, &state_err) < 0) {
+                error_free(&state_err);
+                if (read_exit_file(e, row->id, out)) /* it ended meanwhile */
+                        return 0;
+                out->status = CONTAINER_EXITED;
+                out->exit_code = 255;
+                return 0;
+        }
+        json_t *doc = json_loads(text, 0, NULL);
+        const char *status = json_string_value(json_object_get(doc, "status"));
+        out->pid = (pid_t)json_integer_value(json_object_get(doc, "pid"));
+        if (status && strcmp(status, "paused") == 0)
+                out->status = CONTAINER_PAUSED;
+        else if (status && (strcmp(status, "running") == 0 || strcmp(status, "created") == 0))
+                out->status = CONTAINER_RUNNING;
+        else if (!read_exit_file(e, row->id, out)) {
+                /* Stopped, and the monitor has not written its file yet: it will shortly. */
+                out->status = CONTAINER_RUNNING;
+        }
+        json_decref(doc);
+        return 0;
+}
+
+/* Starts the monitor, detached (double fork: it is reparented at once and outlives us), and
+ * reads its verdict on `runtime create` from the sync pipe. */
+static int spawn_monitor(struct engine *e, struct container_row *row, struct error **err)
+{
+        const char *id = row->id;
+        _cleanup_free_ char *run_dir = engine_container_run_dir(e, id);
+        _cleanup_free_ char *dir = engine_container_dir(e, id);
+        _cleanup_free_ char *log_path = xasprintf("%s/ctr.log", dir);
+        _cleanup_free_ char *exit_path = xasprintf("%s/exit", run_dir);
+        _cleanup_free_ char *attach = xasprintf("%s/attach", run_dir);
+        _cleanup_free_ char *pidfile = xasprintf("%s/pidfile", run_dir);
+        _cleanup_free_ char *monitor_log = xasprintf("%s/monitor.log", run_dir);
+        json_t *options = json_object_get(row->data, "options");
+        bool tty = json_is_true(json_object_get(options, "tty"));
+        bool stdin_open = json_is_true(json_object_get(options, "interactive"));
+        json_t *exit_command = json_object_get(row->data, "exitCommand");
+
+        const char *argv[64];
+        size_t n = 0;
+        argv[n++] = e->monitor;
+        argv[n++] = "--runtime";
+        argv[n++] = e->runtime;
+        argv[n++] = "--runtime-arg";
+        argv[n++] = "--root";
+        argv[n++] = "--runtime-arg";
+        argv[n++] = e->runtime_root;
+        argv[n++] = "--id";
+        argv[n++] = id;
+        argv[n++] = "--bundle";
+        argv[n++] = run_dir;
+        argv[n++] = "--log-path";
+        argv[n++] = log_path;
+        argv[n++] = "--exit-file";
+        argv[n++] = exit_path;
+        argv[n++] = "--attach-socket";
+        argv[n++] = attach;
+        argv[n++] = "--pid-file";
+        argv[n++] = pidfile;
+        argv[n++] = "--sync-fd";
+        argv[n++] = "3";
+        if (tty)
+                argv[n++] = "--terminal";
+        if (stdin_open)
+                argv[n++] = "--stdin";
+        size_t i;
+        json_t *arg;
+        json_array_foreach(exit_command, i, arg)
+        {
+                if (n + 3 >= sizeof(argv) / sizeof(argv[0]))
+                        break;
+                argv[n++] = i == 0 ? "--exit-command" : "--exit-arg";
+                argv[n++] = json_string_value(arg);
+        }
+        argv[n] = NULL;
+
+        int sync[2];
+        if (pipe2(sync, O_CLOEXEC) < 0)
+                return error_set(err, errno, "pipe");
+        pid_t child = fork();
+        if (child < 0) {
+                close(sync[0]);
+                close(sync[1]);
+                return error_set(err, errno, "fork");
+        }
+        if (child == 0) {
+                if (fork() != 0)
+                        _exit(0);
+                setsid();
+                int null = open("/dev/null", O_RDWR);
+                int log = open(monitor_log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+                dup2(null, 0);
+                dup2(null, 1);
+                dup2(log >= 0 ? log : null, 2);
+                dup2(sync[1], 3); /* dup2 clears close-on-exec */
+                for (int fd = 4; fd < 1024; fd++)
+                        close(fd);
+                execv(argv[0], (char *const *)argv);
+                dprintf(3, "{\"error\":\"exec %s: %s\"}\n", argv[0], strerror(errno));
+                _exit(127);
+        }
+        close(sync[1]);
+        int status;
+        while (waitpid(child, &status, 0) < 0 && errno == EINTR)
+                ;
+        _cleanup_free_ char *verdict = xmalloc(65536);
+        size_t len = 0;
+        for (;;) {
+                ssize_t r = read(sync[0], verdict + len, 65535 - len);
+                if (r < 0 && errno == EINTR)
+                        continue;
+                if (r <= 0 || (len += (size_t)r) >= 65535)
+                        break;
+        }
+        verdict[len] = '\0';
+        close(sync[0]);
+        json_t *doc = json_loads(verdict, JSON_DISABLE_EOF_CHECK, NULL);
+        const char *error = json_string_value(json_object_get(doc, "error"));
+        json_t *pid = json_object_get(doc, "pid");
+        int ret = 0;
+        if (error)
+                ret = error_set(err, 0, "%s", error);
+        else if (!json_is_integer(pid))
+                ret = error_set(err, 0,
+                                "the monitor stopped before the container was created "
+                                "(see %s)",
+                                monitor_log);
+        json_decref(doc);
+        return ret;
+}
+
+int engine_container_start(struct engine *e, struct container_row *row, int *attach_fd_out,
+                           struct error **err)
+{
+        struct container_state st;
+        if (engine_container_state(e, row, &st, err) < 0)
+                return -1;
+        enum container_status status = st.status;
+        container_state_release(&st);
+        if (status == CONTAINER_RUNNING || status == CONTAINER_PAUSED)
+                return attach_fd_out
+                           ? error_set(err, 0, "container %s is already running", row->name)
+                           : 0;
+        if (status == CONTAINER_EXITED) {
+                /* Start again: the runtime's old state and the monitor's files go first. */
+                const char *args[] = {"delete", "--force", row->id, NULL};
+                struct error *ignored = NULL;
+                (void)engine_runtime(e, args, NULL, NULL, &ignored);
+                error_free(&ignored);
+                _cleanup_free_ char *exit_path = run_path(e, row->id, "exit");
+                unlink(exit_path);
+        }
+        if (spawn_monitor(e, row, err) < 0)
+                return error_wrap(err, "create container %s", row->name);
+        if (attach_fd_out) {
+                _cleanup_free_ char *attach = run_path(e, row->id, "attach");
+                int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+                struct sockaddr_un addr = {.sun_family = AF_UNIX};
+                snprintf(addr.sun_path, sizeof(addr.sun_path), "%s", attach);
+                if (fd < 0 || connect(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0) {
+                        int saved = errno;
+                        if (fd >= 0)
+                                close(fd);
+                        return error_set(err, saved, "attach to container %s", row->name);
+                }
+                *attach_fd_out = fd;
+                return 0;
+        }
+        return engine_container_start_process(e, row, err);
+}
+
+int engine_container_start_process(struct engine *e, struct container_row *row, struct error **err)
+{
+        const char *args[] = {"start", row->id, NULL};
+        if (engine_runtime(e, args, NULL, NULL, err) < 0)
+                return error_wrap(err, "start container %s", row->name);
+        _cleanup_free_ char *now = now_rfc3339();
+        json_object_set_new(row->data, "startedAt", json_string(now));
+        return container_db_update_data(e->containers, row->id, row->data, err);
+}
+
+int engine_container_kill(struct engine *e, const struct container_row *row, int signal,
+                          struct error **err)
+{
+        struct container_state st;
+        if (engine_container_state(e, row, &st, err) < 0)
+                return -1;
+        enum container_status status = st.status;
+        container_state_release(&st);
+        if (status != CONTAINER_RUNNING && status != CONTAINER_PAUSED)
+                return error_set(err, 0, "container %s is not running", row->name);
+        char sig[16];
+        snprintf(sig, sizeof(sig), "%d", signal);
+        const char *args[] = {"kill", row->id, sig, NULL};
+        return engine_runtime(e, args, NULL, NULL, err);
+}
+
+/* Polls the exit file: 1 exited, 0 timed out (TIMEOUT_MS < 0: forever). */
+static int wait_exit(struct engine *e, const struct container_row *row, int timeout_ms, int *code)
+{
+        _cleanup_free_ char *path = run_path(e, row->id, "exit");
+        for (int waited = 0; timeout_ms < 0 || waited <= timeout_ms; waited += 10) {
+                struct container_state st = {0};
+                if (read_exit_file(e, row->id, &st)) {
+                        if (code)
+                                *code = st.exit_code;
+                        container_state_release(&st);
+                        return 1;
+                }
+                /* A container the runtime no longer knows will write no exit file. */
+                if (waited % 1000 == 990) {
+                        struct error *ignored = NULL;
+                        if (engine_container_state(e, row, &st, &ignored) == 0 &&
+                            st.status == CONTAINER_EXITED) {
+                                if (code)
+                                        *code = st.exit_code;
+                                container_state_release(&st);
+                                return 1;
+                        }
+                        container_state_release(&st);
+                        error_free(&ignored);
+                }
+                usleep(10000);
+        }
+        return 0;
+}
+
+int engine_container_stop(struct engine *e, const struct container_row *row, int stop_signal,
+                          int timeout, struct error **err)
+{
+        struct container_state st;
+        if (engine_container_state(e, row, &st, err) < 0)
+                return -1;
+        enum container_status status = st.status;
+        container_state_release(&st);
+        if (status != CONTAINER_RUNNING && status != CONTAINER_PAUSED)
+                return 0; /* docker: stopping a stopped container is not an error */
+        if (status == CONTAINER_PAUSED) {
+                const char *args[] = {"resume", row->id, NULL};
+                if (engine_runtime(e, args, NULL, NULL, err) < 0)
+                        return -1;
+        }
+        struct error *kill_err = NULL;
+        if (engine_container_kill(e, row, stop_signal, &kill_err) < 0)
+                error_free(&kill_err); /* it may have exited meanwhile */
+        if (wait_exit(e, row, timeout * 1000, NULL))
+                return 0;
+        if (engine_container_kill(e, row, SIGKILL, &kill_err) < 0)
+                error_free(&kill_err);
+        if (!wait_exit(e, row, 10000, NULL))
+                return error_set(err, 0, "container %s did not stop after SIGKILL", row->name);
+        return 0;
+}
+
+int engine_container_wait(struct engine *e, const struct container_row *row, int *code,
+                          struct error **err)
+{
+        (void)err;
+        wait_exit(e, row, -1, code);
+        return 0;
+}
+
+int engine_container_remove(struct engine *e, const struct container_row *row, bool force,
+                            struct error **err)
+{
+        struct container_state st;
+        if (engine_container_state(e, row, &st, err) < 0)
+                return -1;
+        enum container_status status = st.status;
+        container_state_release(&st);
+        if (status == CONTAINER_RUNNING || status == CONTAINER_PAUSED) {
+                if (!force)
+                        return error_set(err, 0,
+                                         "cannot remove container %s: container is running: "
+                                         "stop the container before removing or force remove",
+                                         row->name);
+                if (engine_container_stop(e, row, SIGKILL, 0, err) < 0)
+                        return -1;
+        }
+        const char *args[] = {"delete", "--force", row->id, NULL};
+        struct error *ignored = NULL;
+        (void)engine_runtime(e, args, NULL, NULL, &ignored);
+        error_free(&ignored);
+        _cleanup_free_ char *dir = engine_container_dir(e, row->id);
+        _cleanup_free_ char *merged = xasprintf("%s/merged", dir);
+        if (umount2(merged, MNT_DETACH) < 0 && errno != EINVAL && errno != ENOENT)
+                return error_set(err, errno, "unmount %s", merged);
+        _cleanup_free_ char *run_dir = engine_container_run_dir(e, row->id);
+        if (fs_remove_tree(run_dir, err) < 0 || fs_remove_tree(dir, err) < 0)
+                return error_wrap(err, "remove container %s", row->name);
+        return container_db_delete(e->containers, row->id, err);
+}
