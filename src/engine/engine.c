@@ -70,6 +70,15 @@ void engine_free(struct engine *e)
         free(e);
 }
 
+void engine_use_runtime_of(struct engine *e, const struct container_row *row)
+{
+        const char *runtime = json_string_value(json_object_get(row->data, "runtime"));
+        if (runtime && strcmp(runtime, e->runtime) != 0) {
+                free(e->runtime);
+                e->runtime = xstrdup(runtime);
+        }
+}
+
 char *engine_container_dir(const struct engine *e, const char *id)
 {
         return xasprintf("%s/containers/%s", e->root, id);

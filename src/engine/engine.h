@@ -32,6 +32,8 @@ struct engine {
 int engine_open(const char *root, const char *runroot, const char *runtime, struct engine **out,
                 struct error **err);
 void engine_free(struct engine *e);
+/* Makes E drive ROW's container with the runtime it was created with (`run --runtime`). */
+void engine_use_runtime_of(struct engine *e, const struct container_row *row);
 
 /* Newly allocated paths of a container's things. */
 char *engine_container_dir(const struct engine *e, const char *id);     /* ROOT/containers/ID */
@@ -54,6 +56,28 @@ struct container_state {
 };
 void container_state_release(struct container_state *s);
 const char *container_status_name(enum container_status s); /* docker's: created, running, ... */
+
+struct engine_create_options;
+struct image_record;
+
+/* What `berth create`/`run` asks for besides the config.json options. */
+struct engine_create_request {
+        const struct image_record *image;      /* in the store (the CLI pulled it if needed) */
+        const char *image_name;                /* as the user typed it, for `ps` */
+        const char *name;                      /* or NULL: a generated adjective_noun */
+        struct engine_create_options *options; /* mounts' volume paths are filled in here */
+        const char *runtime;                   /* or NULL: the engine's */
+        bool remove_on_exit;                   /* --rm with -d: the monitor removes it */
+        char **dns;                            /* --dns servers, or NULL: the host's resolv.conf */
+        char **add_hosts;                      /* --add-host HOST:IP entries */
+        int stop_timeout;                      /* --stop-timeout, -1: 10 */
+        char **labels;                         /* KEY=VAL */
+};
+
+/* Creates a container: its rootfs (an overlay on the image's layers), volumes, /etc/hosts,
+ * /etc/resolv.conf and /etc/hostname, config.json, and its record. *out gets the record. */
+int engine_container_create(struct engine *e, const struct engine_create_request *request,
+                            struct container_row *out, struct error **err);
 
 /* The state as the runtime, the monitor's exit file and the record tell it. */
 int engine_container_state(struct engine *e, const struct container_row *row,

@@ -248,3 +248,23 @@ char *cli_format_template(const char *format, json_t *object, struct error **err
         }
         return out;
 }
+
+#include "engine/engine.h"
+
+int cli_open_engine(const struct berth_globals *g, struct engine **out, struct error **err)
+{
+        return engine_open(g->root, g->runroot, NULL, out, err);
+}
+
+int cli_find_container(struct engine *e, const char *text, struct container_row *out,
+                       struct error **err)
+{
+        int found = container_db_find(e->containers, text, out, err);
+        if (found < 0)
+                return -1;
+        if (found == 0)
+                return error_set(
+                    err, 0, "no container with name or ID \"%s\" found: no such container", text);
+        engine_use_runtime_of(e, out);
+        return 0;
+}

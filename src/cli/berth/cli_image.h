@@ -57,3 +57,12 @@ int cli_remove_image(struct image_store *store, const struct image_record *r, st
 /* Refuses (an error naming the container) when containers use R, unless FORCE. */
 int cli_check_image_unused(struct image_store *store, const struct image_record *r, bool force,
                            struct error **err);
+
+/* The engine for the container commands (opens the image store too). */
+struct engine;
+struct container_row;
+int cli_open_engine(const struct berth_globals *g, struct engine **out, struct error **err);
+/* Finds a container by name, ID or unique ID prefix and points the engine at its runtime. Not
+ * found: "no container with name or ID \"X\" found: no such container" (podman's words). */
+int cli_find_container(struct engine *e, const char *text, struct container_row *out,
+                       struct error **err);

@@ -30,6 +30,15 @@ int cmd_load(const struct berth_globals *g, int argc, char **argv);
 int cmd_import(const struct berth_globals *g, int argc, char **argv);
 int cmd_login(const struct berth_globals *g, int argc, char **argv);
 int cmd_logout(const struct berth_globals *g, int argc, char **argv);
+int cmd_run(const struct berth_globals *g, int argc, char **argv);
+int cmd_create(const struct berth_globals *g, int argc, char **argv);
+int cmd_start(const struct berth_globals *g, int argc, char **argv);
+int cmd_stop(const struct berth_globals *g, int argc, char **argv);
+int cmd_kill(const struct berth_globals *g, int argc, char **argv);
+int cmd_restart(const struct berth_globals *g, int argc, char **argv);
+int cmd_rm(const struct berth_globals *g, int argc, char **argv);
+int cmd_wait(const struct berth_globals *g, int argc, char **argv);
+int cmd_ps(const struct berth_globals *g, int argc, char **argv);
 int cmd_version(const struct berth_globals *g, int argc, char **argv);
 
 /* Prints "berth: <message>" once, frees the error, returns 125. */

@@ -1,0 +1,187 @@
+/* berth start, stop, kill, restart, rm, wait: docker's flags and output (each prints the name
+ * or ID it was given, one per line, as docker does). */
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/alloc.h"
+#include "base/process.h"
+#include "cli_image.h"
+#include "commands.h"
+#include "engine/engine.h"
+
+enum verb { VERB_START, VERB_STOP, VERB_KILL, VERB_RESTART, VERB_RM, VERB_WAIT };
+
+static const char *const verb_names[] = {"start", "stop", "kill", "restart", "rm", "wait"};
+
+static const char *const verb_help[] = {
+    "usage: berth start [-a] CONTAINER...\n\nStart created or stopped containers.\n\n"
+    "  -a, --attach   attach to its output and exit with its exit code (one container)\n",
+    "usage: berth stop [-t SECONDS] [-s SIGNAL] CONTAINER...\n\n"
+    "Send the stop signal (the image's StopSignal, or SIGTERM), then SIGKILL after the timeout\n"
+    "(default 10 s, or --stop-timeout of run).\n",
+    "usage: berth kill [-s SIGNAL] CONTAINER...\n\nSend a signal (default SIGKILL).\n",
+    "usage: berth restart [-t SECONDS] CONTAINER...\n\nStop, then start again.\n",
+    "usage: berth rm [-f] [-v] CONTAINER...\n\n"
+    "Remove containers.\n\n  -f, --force     kill a running container first\n"
+    "  -v, --volumes   remove its anonymous volumes too\n",
+    "usage: berth wait CONTAINER...\n\nWait for containers to stop; print their exit codes.\n",
+};
+
+/* The signal a container stops with: -s, else its own (run --stop-signal or the image's). */
+static int stop_signal_of(const struct container_row *row)
+{
+        const char *name =
+            json_string_value(json_object_get(json_object_get(row->data, "options"), "stopSignal"));
+        int sig = name ? signal_parse(name) : -1;
+        return sig > 0 ? sig : SIGTERM;
+}
+
+static int stop_timeout_of(const struct container_row *row)
+{
+        json_t *t = json_object_get(json_object_get(row->data, "options"), "stopTimeout");
+        return json_is_integer(t) ? (int)json_integer_value(t) : 10;
+}
+
+int cli_attach_and_wait(struct engine *e, struct container_row *row, int attach_fd);
+
+static int act(struct engine *e, enum verb verb, struct container_row *row, int sig, int timeout,
+               bool force, bool attach, struct error **err)
+{
+        switch (verb) {
+        case VERB_START:
+                if (attach) {
+                        int fd = -1;
+                        if (engine_container_start(e, row, &fd, err) < 0)
+                                return -1;
+                        return cli_attach_and_wait(e, row, fd);
+                }
+                return engine_container_start(e, row, NULL, err);
+        case VERB_STOP:
+                return engine_container_stop(e, row, sig > 0 ? sig : stop_signal_of(row),
+                                             timeout >= 0 ? timeout : stop_timeout_of(row), err);
+        case VERB_KILL:
+                return engine_container_kill(e, row, sig > 0 ? sig : SIGKILL, err);
+        case VERB_RESTART:
+                if (engine_container_stop(e, row, stop_signal_of(row),
+                                          timeout >= 0 ? timeout : stop_timeout_of(row), err) < 0)
+                        return -1;
+                return engine_container_start(e, row, NULL, err);
+        case VERB_RM:
+                return engine_container_remove(e, row, force, err);
+        case VERB_WAIT: {
+                int code = 0;
+                if (engine_container_wait(e, row, &code, err) < 0)
+                        return -1;
+                printf("%d\n", code);
+                return 0;
+        }
+        }
+        return 0;
+}
+
+static int run_verb(const struct berth_globals *g, enum verb verb, int argc, char **argv)
+{
+        static const struct option options[] = {
+            {"attach", no_argument, NULL, 'a'},
+            {"time", required_argument, NULL, 't'},
+            {"timeout", required_argument, NULL, 't'},
+            {"signal", required_argument, NULL, 's'},
+            {"force", no_argument, NULL, 'f'},
+            {"volumes", no_argument, NULL, 'v'},
+            {"all", no_argument, NULL, 'A'},
+            {"help", no_argument, NULL, 'h'},
+            {0},
+        };
+        const char *name = verb_names[verb];
+        int sig = -1, timeout = -1;
+        bool force = false, attach = false;
+        int opt;
+        while ((opt = getopt_long(argc, argv, "+at:s:fvih", options, NULL)) != -1) {
+                switch (opt) {
+                case 'a':
+                        if (verb != VERB_START)
+                                return cli_bad_flag(name, argv);
+                        attach = true;
+                        break;
+                case 'i':
+                        break; /* start -i: stdin is attached when the container has one */
+                case 't':
+                        timeout = atoi(optarg);
+                        break;
+                case 's':
+                        sig = signal_parse(optarg);
+                        if (sig <= 0)
+                                return cli_usage_error(name, "invalid signal: %s", optarg);
+                        break;
+                case 'f':
+                        force = true;
+                        break;
+                case 'v':
+                        break;
+                case 'h':
+                        return cli_help(verb_help[verb]);
+                default:
+                        return cli_bad_flag(name, argv);
+                }
+        }
+        if (optind >= argc)
+                return cli_usage_error(name, "requires at least 1 argument");
+        if (attach && argc - optind > 1)
+                return cli_usage_error(name, "you cannot start and attach multiple containers "
+                                             "at once");
+        struct error *err = NULL;
+        struct engine *e = NULL;
+        if (cli_open_engine(g, &e, &err) < 0)
+                return cli_fail(&err);
+        int ret = 0;
+        for (int i = optind; i < argc; i++) {
+                struct container_row row = {0};
+                if (cli_find_container(e, argv[i], &row, &err) < 0) {
+                        ret = cli_fail(&err);
+                        continue;
+                }
+                int rc = act(e, verb, &row, sig, timeout, force, attach, &err);
+                if (attach)
+                        ret = rc;
+                else if (rc < 0)
+                        ret = cli_fail(&err);
+                else if (verb != VERB_WAIT)
+                        printf("%s\n", argv[i]);
+                container_row_release(&row);
+        }
+        engine_free(e);
+        return ret;
+}
+
+int cmd_start(const struct berth_globals *g, int argc, char **argv)
+{
+        return run_verb(g, VERB_START, argc, argv);
+}
+
+int cmd_stop(const struct berth_globals *g, int argc, char **argv)
+{
+        return run_verb(g, VERB_STOP, argc, argv);
+}
+
+int cmd_kill(const struct berth_globals *g, int argc, char **argv)
+{
+        return run_verb(g, VERB_KILL, argc, argv);
+}
+
+int cmd_restart(const struct berth_globals *g, int argc, char **argv)
+{
+        return run_verb(g, VERB_RESTART, argc, argv);
+}
+
+int cmd_rm(const struct berth_globals *g, int argc, char **argv)
+{
+        return run_verb(g, VERB_RM, argc, argv);
+}
+
+int cmd_wait(const struct berth_globals *g, int argc, char **argv)
+{
+        return run_verb(g, VERB_WAIT, argc, argv);
+}

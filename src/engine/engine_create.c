@@ -1,0 +1,288 @@
+/* berth create: from an image and options to a container ready to start (see engine.h). */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/random.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "base/alloc.h"
+#include "base/fs.h"
+#include "container_config.h"
+#include "engine_internal.h"
+#include "image/snapshot.h"
+#include "oci/image_manifest.h"
+
+#define CONFIG_MAX (32u << 20)
+
+static void random_hex(char *out, size_t bytes)
+{
+        unsigned char buf[64];
+        if (getrandom(buf, bytes, 0) != (ssize_t)bytes) {
+                /* getrandom(2) does not fail for <= 256 bytes once the pool is ready; be safe. */
+                struct timespec ts;
+                clock_gettime(CLOCK_REALTIME, &ts);
+                srandom((unsigned)(ts.tv_nsec ^ getpid()));
+                for (size_t i = 0; i < bytes; i++)
+                        buf[i] = (unsigned char)random();
+        }
+        for (size_t i = 0; i < bytes; i++)
+                sprintf(out + 2 * i, "%02x", buf[i]);
+}
+
+/* docker's generated names: adjective_surname. */
+static char *generate_name(void)
+{
+        static const char *const left[] = {
+            "admiring", "brave",    "busy",       "clever",   "dazzling", "eager",
+            "festive",  "gallant",  "happy",      "jolly",    "keen",     "loving",
+            "modest",   "nifty",    "optimistic", "peaceful", "quirky",   "relaxed",
+            "serene",   "trusting", "vibrant",    "wizardly", "youthful", "zealous"};
+        static const char *const right[] = {
+            "babbage", "curie",   "darwin",   "einstein", "feynman",  "goldberg", "hopper",
+            "johnson", "knuth",   "lamport",  "lovelace", "mccarthy", "noether",  "pike",
+            "ritchie", "shannon", "thompson", "torvalds", "turing",   "wozniak"};
+        unsigned char r[2];
+        if (getrandom(r, sizeof(r), 0) != sizeof(r))
+                r[0] = r[1] = (unsigned char)getpid();
+        return xasprintf("%s_%s", left[r[0] % (sizeof(left) / sizeof(left[0]))],
+                         right[r[1] % (sizeof(right) / sizeof(right[0]))]);
+}
+
+/* The image config's "config" object (a new reference, or NULL when it has none). */
+static json_t *image_run_config(struct engine *e, const struct image_record *image,
+                                struct error **err)
+{
+        size_t len;
+        _cleanup_free_ char *text =
+            content_store_read_blob(e->images->content, &image->id, CONFIG_MAX, &len, err);
+        if (!text)
+                return NULL;
+        json_t *doc = json_loadb(text, len, 0, NULL);
+        if (!doc) {
+                error_set(err, 0, "image %s: its config is not JSON", image->id.text);
+                return NULL;
+        }
+        json_t *config = json_incref(json_object_get(doc, "config"));
+        json_decref(doc);
+        return config ? config : json_object();
+}
+
+static int write_text(const char *path, const char *text, struct error **err)
+{
+        return fs_write_file_atomic(path, text, strlen(text), 0644, err);
+}
+
+/* /etc/hostname, /etc/hosts and /etc/resolv.conf of the container, in RUN_DIR. */
+static int write_network_files(const struct engine_create_request *r, const char *run_dir,
+                               const char *hostname, bool host_network, struct error **err)
+{
+        _cleanup_free_ char *path = xasprintf("%s/hostname", run_dir);
+        _cleanup_free_ char *line = xasprintf("%s\n", hostname);
+        if (write_text(path, line, err) < 0)
+                return -1;
+
+        _cleanup_free_ char *hosts_path = xasprintf("%s/hosts", run_dir);
+        size_t len = 0;
+        _cleanup_free_ char *hosts = NULL;
+        if (host_network) {
+                struct error *ignored = NULL;
+                hosts = fs_read_file("/etc/hosts", &len, &ignored);
+                error_free(&ignored);
+        }
+        if (!hosts)
+                hosts = xasprintf("127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost "
+                                  "ip6-loopback\n127.0.1.1\t%s\n",
+                                  hostname);
+        for (char **h = r->add_hosts; h && *h; h++) {
+                /* docker's --add-host HOST:IP (the IP may be IPv6, so split at the first ':') */
+                const char *colon = strchr(*h, ':');
+                if (!colon)
+                        return error_set(err, 0, "--add-host: invalid entry \"%s\": HOST:IP", *h);
+                char *next = xasprintf("%s%s\t%.*s\n", hosts, colon + 1, (int)(colon - *h), *h);
+                free(hosts);
+                hosts = next;
+        }
+        if (write_text(hosts_path, hosts, err) < 0)
+                return -1;
+
+        _cleanup_free_ char *resolv_path = xasprintf("%s/resolv.conf", run_dir);
+        _cleanup_free_ char *resolv = NULL;
+        if (r->dns && r->dns[0]) {
+                resolv = xstrdup("");
+                for (char **d = r->dns; *d; d++) {
+                        char *next = xasprintf("%snameserver %s\n", resolv, *d);
+                        free(resolv);
+                        resolv = next;
+                }
+        } else {
+                struct error *ignored = NULL;
+                resolv = fs_read_file("/etc/resolv.conf", &len, &ignored);
+                error_free(&ignored);
+                if (!resolv)
+                        resolv = xstrdup("");
+        }
+        return write_text(resolv_path, resolv, err);
+}
+
+/* Named volumes live in ROOT/volumes/NAME/_data; an anonymous one gets a random name. */
+static int resolve_volumes(struct engine *e, struct engine_create_options *o, json_t *volumes,
+                           struct error **err)
+{
+        for (size_t i = 0; i < o->n_mounts; i++) {
+                struct engine_mount *m = &o->mounts[i];
+                if (m->type != ENGINE_MOUNT_VOLUME || m->volume_path)
+                        continue;
+                char name[65];
+                if (m->source)
+                        snprintf(name, sizeof(name), "%s", m->source);
+                else
+                        random_hex(name, 32);
+                m->volume_path = xasprintf("%s/volumes/%s/_data", e->root, name);
+                if (fs_mkdir_p(m->volume_path, 0755, err) < 0)
+                        return -1;
+                json_array_append_new(volumes, json_string(name));
+        }
+        return 0;
+}
+
+static json_t *string_list(char **list)
+{
+        json_t *a = json_array();
+        for (char **p = list; p && *p; p++)
+                json_array_append_new(a, json_string(*p));
+        return a;
+}
+
+static json_t *labels_object(char **labels)
+{
+        json_t *o = json_object();
+        for (char **p = labels; p && *p; p++) {
+                const char *eq = strchr(*p, '=');
+                _cleanup_free_ char *key = eq ? xstrndup(*p, (size_t)(eq - *p)) : xstrdup(*p);
+                json_object_set_new(o, key, json_string(eq ? eq + 1 : ""));
+        }
+        return o;
+}
+
+int engine_container_create(struct engine *e, const struct engine_create_request *r,
+                            struct container_row *out, struct error **err)
+{
+        struct engine_create_options *o = r->options;
+        const char *network = o->network ? o->network : "none";
+        if (strcmp(network, "none") != 0 && strcmp(network, "host") != 0)
+                return error_set(err, 0,
+                                 "--network %s: only none and host are available in this "
+                                 "version of berth (bridge networks are not implemented yet)",
+                                 network);
+        char id[65];
+        random_hex(id, 32);
+        _cleanup_free_ char *name = r->name ? xstrdup(r->name) : generate_name();
+        _cleanup_free_ char *dir = engine_container_dir(e, id);
+        _cleanup_free_ char *run_dir = engine_container_run_dir(e, id);
+        _cleanup_free_ char *merged = xasprintf("%s/merged", dir);
+        _cleanup_free_ char *bundle_config = xasprintf("%s/config.json", run_dir);
+        _cleanup_free_ char *hostname = o->hostname ? xstrdup(o->hostname) : xstrndup(id, 12);
+        _cleanup_free_ char *hostname_path = xasprintf("%s/hostname", run_dir);
+        _cleanup_free_ char *hosts_path = xasprintf("%s/hosts", run_dir);
+        _cleanup_free_ char *resolv_path = xasprintf("%s/resolv.conf", run_dir);
+        _cleanup_free_ char *config_text = NULL;
+        json_t *image_config = NULL, *config = NULL, *volumes = json_array();
+        struct engine_file_bind binds[3];
+        bool mounted = false;
+        int ret = -1;
+
+        if (fs_mkdir_p(merged, 0700, err) < 0 || fs_mkdir_p(run_dir, 0700, err) < 0)
+                goto fail;
+        if (snapshot_container_mount(e->images, r->image, dir, merged, err) < 0)
+                goto fail;
+        mounted = true;
+        if (!(image_config = image_run_config(e, r->image, err)))
+                goto fail;
+        if (resolve_volumes(e, o, volumes, err) < 0)
+                goto fail;
+        bool host_network = strcmp(network, "host") == 0;
+        if (write_network_files(r, run_dir, hostname, host_network, err) < 0)
+                goto fail;
+        binds[0] = (struct engine_file_bind){hostname_path, "/etc/hostname", false};
+        binds[1] = (struct engine_file_bind){hosts_path, "/etc/hosts", false};
+        binds[2] = (struct engine_file_bind){resolv_path, "/etc/resolv.conf", false};
+        o->file_binds = binds;
+        o->n_file_binds = 3;
+        if (!o->hostname && !host_network)
+                o->hostname = hostname;
+        o->network = network;
+        config = engine_container_config(o, image_config, merged, id, err);
+        o->file_binds = NULL;
+        o->n_file_binds = 0;
+        if (!config)
+                goto fail;
+        config_text = json_dumps(config, JSON_INDENT(2));
+        if (fs_write_file_atomic(bundle_config, config_text, strlen(config_text), 0600, err) < 0)
+                goto fail;
+
+        json_t *process = json_object_get(config, "process");
+        json_t *data = json_object();
+        json_t *options = json_object();
+        json_object_set_new(options, "tty", json_boolean(o->tty));
+        json_object_set_new(options, "interactive", json_boolean(o->interactive));
+        const char *stop_signal = json_string_value(
+            json_object_get(json_object_get(config, "annotations"), ENGINE_STOP_SIGNAL_ANNOTATION));
+        if (stop_signal)
+                json_object_set_new(options, "stopSignal", json_string(stop_signal));
+        json_object_set_new(options, "stopTimeout",
+                            json_integer(r->stop_timeout >= 0 ? r->stop_timeout : 10));
+        json_object_set_new(options, "labels", labels_object(r->labels));
+        json_object_set_new(options, "network", json_string(network));
+        json_object_set_new(options, "hostname", json_string(hostname));
+        json_object_set_new(options, "remove", json_boolean(r->remove_on_exit));
+        json_object_set_new(data, "options", options);
+        json_object_set_new(data, "image", json_string(r->image_name));
+        json_object_set(data, "command", json_object_get(process, "args"));
+        json_object_set_new(data, "volumes", volumes);
+        volumes = NULL;
+        json_object_set_new(data, "runtime", json_string(r->runtime ? r->runtime : e->runtime));
+        json_object_set_new(data, "rootfs", json_string(merged));
+        if (r->remove_on_exit) {
+                /* The monitor runs this when the container exits: `berth rm -f ID`. */
+                char self[4096];
+                ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+                self[n > 0 ? n : 0] = '\0';
+                char *argv[] = {self, "--root", e->root, "--runroot", e->runroot,
+                                "rm", "-f",     id,      NULL};
+                json_object_set_new(data, "exitCommand", string_list(argv));
+        }
+        struct container_row row = {.id = id,
+                                    .name = name,
+                                    .image_id = (char *)r->image->id.text,
+                                    .created = time(NULL),
+                                    .data = data};
+        if (container_db_insert(e->containers, &row, err) < 0) {
+                json_decref(data);
+                goto fail;
+        }
+        out->id = xstrdup(id);
+        out->name = steal_pointer(&name);
+        out->image_id = xstrdup(r->image->id.text);
+        out->created = row.created;
+        out->data = data;
+        ret = 0;
+        goto done;
+fail:
+        if (mounted)
+                umount2(merged, MNT_DETACH);
+        {
+                struct error *ignored = NULL;
+                (void)fs_remove_tree(run_dir, &ignored);
+                error_free(&ignored);
+                (void)fs_remove_tree(dir, &ignored);
+                error_free(&ignored);
+        }
+done:
+        json_decref(volumes);
+        json_decref(image_config);
+        json_decref(config);
+        return ret;
+}
