@@ -13,6 +13,9 @@ packages=(
 	podman containernetworking-plugins containerd curl
 	# image tests: a registry, and the peers that push and pull with berth (tests/e2e/image-*.bats)
 	docker-registry skopeo umoci zstd apache2-utils
+	# docker, the other side of save and load (tests/e2e/image-docker.bats starts its own dockerd
+	# on a temporary root, no bridge, no iptables; the package's docker.service is not used)
+	docker.io
 )
 
 missing=()
