@@ -11,6 +11,7 @@
 #include "base/alloc.h"
 #include "base/fs.h"
 #include "container_config.h"
+#include "container_config_internal.h"
 #include "engine_internal.h"
 #include "image/snapshot.h"
 #include "oci/image_manifest.h"
@@ -285,4 +286,25 @@ done:
         json_decref(image_config);
         json_decref(config);
         return ret;
+}
+
+char *engine_container_user(const struct container_row *row, const char *spec,
+                            struct error **err)
+{
+        const char *rootfs = json_string_value(json_object_get(row->data, "rootfs"));
+        if (!rootfs) {
+                error_set(err, 0, "container %s has no root filesystem recorded", row->name);
+                return NULL;
+        }
+        _cleanup_close_ int rootfd = open(rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (rootfd < 0) {
+                error_set(err, errno, "open %s", rootfs);
+                return NULL;
+        }
+        struct engine_user user = {0};
+        if (engine_user_resolve(rootfd, spec, &user, err) < 0)
+                return NULL;
+        char *text = xasprintf("%u:%u", (unsigned)user.uid, (unsigned)user.gid);
+        engine_user_release(&user);
+        return text;
 }

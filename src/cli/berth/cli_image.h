@@ -66,3 +66,9 @@ int cli_open_engine(const struct berth_globals *g, struct engine **out, struct e
  * found: "no container with name or ID \"X\" found: no such container" (podman's words). */
 int cli_find_container(struct engine *e, const char *text, struct container_row *out,
                        struct error **err);
+
+/* The JSON `inspect` prints for an image (podman's shape) and for a container (docker's). */
+json_t *cli_image_inspect_json(struct image_store *store, const struct image_record *r,
+                               struct error **err);
+json_t *cli_container_inspect_json(struct engine *e, const struct container_row *row,
+                                   struct error **err);

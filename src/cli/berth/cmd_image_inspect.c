@@ -57,7 +57,7 @@ static int load_config(struct image_store *store, const struct image_record *r,
         return 0;
 }
 
-static json_t *inspect_json(struct image_store *store, const struct image_record *r,
+json_t *cli_image_inspect_json(struct image_store *store, const struct image_record *r,
                             struct error **err)
 {
         struct oci_image_config config = {0};
@@ -160,7 +160,7 @@ int cmd_image_inspect(const struct berth_globals *g, int argc, char **argv)
                 struct image_record r = {0};
                 json_t *o = NULL;
                 if (cli_find_image(store, argv[i], &r, &err) < 0 ||
-                    !(o = inspect_json(store, &r, &err))) {
+                    !(o = cli_image_inspect_json(store, &r, &err))) {
                         image_record_release(&r);
                         ret = cli_fail(&err);
                         continue;

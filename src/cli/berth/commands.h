@@ -38,6 +38,11 @@ int cmd_kill(const struct berth_globals *g, int argc, char **argv);
 int cmd_restart(const struct berth_globals *g, int argc, char **argv);
 int cmd_rm(const struct berth_globals *g, int argc, char **argv);
 int cmd_wait(const struct berth_globals *g, int argc, char **argv);
+int cmd_logs(const struct berth_globals *g, int argc, char **argv);
+int cmd_exec(const struct berth_globals *g, int argc, char **argv);
+int cmd_inspect(const struct berth_globals *g, int argc, char **argv);
+int cmd_container_inspect(const struct berth_globals *g, int argc, char **argv);
+int cmd_container(const struct berth_globals *g, int argc, char **argv);
 int cmd_ps(const struct berth_globals *g, int argc, char **argv);
 int cmd_version(const struct berth_globals *g, int argc, char **argv);
 

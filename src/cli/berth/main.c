@@ -18,12 +18,26 @@ static const char usage_text[] =
     "\n"
     "A daemonless container engine with docker's and podman's command line.\n"
     "\n"
+    "Container commands:\n"
+    "  run       create a container from an image and start it\n"
+    "  create    create a container\n"
+    "  start     start containers\n"
+    "  stop      stop containers (stop signal, then SIGKILL)\n"
+    "  kill      send a signal to containers\n"
+    "  restart   stop and start containers\n"
+    "  rm        remove containers\n"
+    "  ps        list containers\n"
+    "  logs      print a container's output\n"
+    "  exec      run a command in a running container\n"
+    "  wait      wait for containers to exit, print their exit codes\n"
+    "  container manage containers (ls, inspect, rm, start, stop, ...)\n"
+    "  inspect   print containers' or images' details as JSON\n"
+    "\n"
     "Image commands:\n"
     "  pull      fetch an image from a registry\n"
     "  push      send an image to a registry\n"
     "  images    list images\n"
     "  image     manage images (ls, inspect, history, prune, mount, umount, rm, tag, ...)\n"
-    "  inspect   print an image's details as JSON\n"
     "  history   show the layers an image was built from\n"
     "  tag       give an image another name\n"
     "  rmi       remove images\n"
@@ -151,6 +165,32 @@ int cmd_image(const struct berth_globals *g, int argc, char **argv)
         }
         return run_from("image command", argv[1], argc - 1, argv + 1, g, ARRAY_SIZE(image_commands),
                         (const __typeof__(commands[0]) *)image_commands);
+}
+
+/* `berth container SUBCOMMAND`: docker's names. */
+static const struct {
+        const char *name;
+        int (*run)(const struct berth_globals *, int, char **);
+} container_commands[] = {
+    {"ls", cmd_ps},       {"list", cmd_ps},       {"ps", cmd_ps},
+    {"run", cmd_run},     {"create", cmd_create}, {"start", cmd_start},
+    {"stop", cmd_stop},   {"kill", cmd_kill},     {"restart", cmd_restart},
+    {"rm", cmd_rm},       {"remove", cmd_rm},     {"wait", cmd_wait},
+    {"logs", cmd_logs},   {"exec", cmd_exec},     {"inspect", cmd_container_inspect},
+};
+
+int cmd_container(const struct berth_globals *g, int argc, char **argv)
+{
+        if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+                fputs("usage: berth container SUBCOMMAND [options] ARGS...\n"
+                      "Subcommands: ls, run, create, start, stop, kill, restart, rm, wait, logs,\n"
+                      "exec, inspect\n",
+                      argc < 2 ? stderr : stdout);
+                return argc < 2 ? BERTH_EXIT_FAILURE : 0;
+        }
+        return run_from("container command", argv[1], argc - 1, argv + 1, g,
+                        ARRAY_SIZE(container_commands),
+                        (const __typeof__(commands[0]) *)container_commands);
 }
 
 int main(int argc, char **argv)

@@ -1,0 +1,114 @@
+#!/usr/bin/env bats
+# Detached containers: ps, logs, exec, stop, kill, wait, restart, inspect, rm, and the state
+# after a berth killed mid-run and after a simulated reboot.
+
+load engine_helpers
+
+# logs_have NAME TEXT: the container's logs contain TEXT.
+logs_have() { berth logs "$1" 2>/dev/null | grep -q "$2"; }
+
+@test "run -d prints the ID; ps shows it running; logs has its output; stop ends it" {
+	run berth run -d --name sleeper "$IMAGE" sh -c 'echo started; trap "echo bye; exit 0" TERM; while :; do sleep 0.1; done'
+	[ "$status" -eq 0 ]
+	[[ $output =~ ^[0-9a-f]{64}$ ]]
+	local id=$output
+	run berth ps --format '{{.ID}} {{.Names}} {{.State}}'
+	[ "$output" = "${id:0:12} sleeper running" ]
+	wait_for logs_have sleeper started
+	run berth stop -t 5 sleeper
+	[ "$output" = sleeper ]
+	run berth ps -a --format '{{.State}} {{.Status}}'
+	[[ $output == "exited Exited (0) "* ]]
+	run berth logs sleeper
+	[ "${lines[0]}" = started ]
+	[ "${lines[1]}" = bye ]
+	run berth ps -q
+	[ -z "$output" ]
+}
+
+@test "exec runs in the running container, with its env; exit codes come back" {
+	berth run -d --name box -e WHO=box "$IMAGE" sleep 1000 >/dev/null
+	run berth exec box sh -c 'echo $WHO $(hostname); exit 4'
+	[ "$status" -eq 4 ]
+	[ "$output" = "box $(berth inspect -f '{{.Config.Hostname}}' box)" ]
+	run berth exec -u nobody box id -u
+	[ "$output" = 65534 ]
+	run berth exec box /no/such
+	[ "$status" -ne 0 ]
+	berth rm -f box
+}
+
+@test "kill sends a signal; wait prints the exit code; stop of a stopped container is fine" {
+	berth run -d --name k "$IMAGE" sleep 1000 >/dev/null
+	berth kill -s TERM k
+	run berth wait k
+	[ "$output" = 143 ]
+	run berth stop k
+	[ "$status" -eq 0 ]
+	run --separate-stderr berth kill k
+	[ "$status" -eq 125 ]
+	[[ $stderr == *"not running"* ]]
+}
+
+@test "rm refuses a running container without -f; inspect shows docker's fields" {
+	berth run -d --name r -l team=blue "$IMAGE" sleep 1000 >/dev/null
+	run berth inspect r
+	[ "$(jq -r '.[0].State.Status' <<<"$output")" = running ]
+	[ "$(jq -r '.[0].Name' <<<"$output")" = /r ]
+	[ "$(jq -r '.[0].Config.Labels.team' <<<"$output")" = blue ]
+	[ "$(jq -r '.[0].Config.Cmd | join(" ")' <<<"$output")" = "sleep 1000" ]
+	[ "$(jq -r '.[0].State.Pid' <<<"$output")" -gt 0 ]
+	run --separate-stderr berth rm r
+	[ "$status" -eq 125 ]
+	[[ $stderr == *"container is running"* ]]
+	run berth rm -f r
+	[ "$status" -eq 0 ]
+	run --separate-stderr berth inspect --type container r
+	[ "$status" -eq 125 ]
+}
+
+# count_is ID N: the container's /count has N lines.
+count_is() { [ "$(berth exec "$1" cat /count 2>/dev/null | wc -l)" -eq "$2" ]; }
+
+@test "restart and start: a stopped container runs again with the same ID and filesystem" {
+	local id
+	id=$(berth run -d "$IMAGE" sh -c 'echo run >>/count; sleep 1000')
+	wait_for count_is "$id" 1
+	berth restart -t 1 "$id" >/dev/null
+	wait_for count_is "$id" 2
+	berth stop -t 1 "$id" >/dev/null
+	berth start "$id" >/dev/null
+	wait_for count_is "$id" 3
+	run berth ps --format '{{.State}}'
+	[ "$output" = running ]
+}
+
+@test "20 containers started at once all run" {
+	local i
+	for i in $(seq 20); do
+		berth run -d "$IMAGE" sleep 1000 >"$T/out.$i" 2>&1 &
+	done
+	wait
+	for i in $(seq 20); do
+		[[ $(cat "$T/out.$i") =~ ^[0-9a-f]{64}$ ]] || { cat "$T/out.$i"; false; }
+	done
+	run berth ps -q
+	[ "${#lines[@]}" -eq 20 ]
+}
+
+@test "a simulated reboot (the runroot cleared): containers show as exited and can be removed" {
+	berth run -d --name survivor "$IMAGE" sleep 1000 >/dev/null
+	local pid
+	pid=$(berth inspect -f '{{.State.Pid}}' survivor)
+	# What a reboot does: every process gone, /run empty (the rootfs mount goes too).
+	kill -KILL "$pid"
+	for m in $(processes_under "$T" | cut -d: -f1); do kill -KILL "$m" 2>/dev/null || true; done
+	sleep 0.3
+	mounts_under "$T" | sort -r | xargs -r -n1 umount -l
+	find /sys/fs/cgroup -maxdepth 3 -type d -name "*$(berth inspect -f '{{.Id}}' survivor)*" -exec rmdir {} + 2>/dev/null || true
+	rm -rf "$T/run"
+	run berth ps -a --format '{{.Names}} {{.State}}'
+	[ "$output" = "survivor exited" ]
+	run berth rm survivor
+	[ "$status" -eq 0 ]
+}

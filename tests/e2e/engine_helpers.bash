@@ -1,0 +1,105 @@
+# Shared setup of the engine tests (engine-*.bats): `load engine_helpers`.
+#
+# The binaries under test are `berth`, `berth-runtime` and `berth-monitor` next to $RUNTIME
+# (tests/run-all.sh sets RUNTIME to build/berth-runtime or build-san/berth-runtime).
+# Per file: a busybox-static root filesystem tar (tests/lib/make-image.sh). Per test: a store of
+# its own ($T/root, $T/run) holding that tar imported as $IMAGE. teardown removes every container
+# the test left and fails the test if a monitor process, a mount, a cgroup or runtime state
+# survived the removal.
+
+bats_require_minimum_version 1.5.0
+
+E2E_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+REPO_ROOT=$(cd "$E2E_DIR/../.." && pwd)
+LIB=$REPO_ROOT/tests/lib
+RUNTIME=${RUNTIME:-$REPO_ROOT/build/berth-runtime}
+BERTH=${BERTH:-$(dirname "$RUNTIME")/berth}
+BATS_TEST_TIMEOUT=${BATS_TEST_TIMEOUT:-120}
+IMAGE=localhost/busybox:test
+
+setup_file() {
+	export ROOTFS_TAR=$BATS_FILE_TMPDIR/busybox.tar
+	"$LIB/make-image.sh" tar "$ROOTFS_TAR"
+}
+
+setup() {
+	[ -x "$BERTH" ] || { echo "berth not found: $BERTH" >&2; return 1; }
+	T=$BATS_TEST_TMPDIR
+	mkdir -p "$T/root" "$T/run"
+	berth import --change 'CMD ["sh"]' --change 'ENV FROM_IMAGE=yes' "$ROOTFS_TAR" "$IMAGE" >/dev/null
+}
+
+# berth ARGS...: the berth under test with this test's store.
+berth() {
+	"$BERTH" --root "$T/root" --runroot "$T/run" "$@"
+}
+
+mounts_under() {
+	awk -v d="$1" '$5 == d || index($5, d "/") == 1 { print $5 }' /proc/self/mountinfo
+}
+
+# processes whose command line names this test's directory (monitors, containers' runtimes).
+processes_under() {
+	local f p
+	for f in /proc/[0-9]*/cmdline; do
+		p=${f#/proc/}
+		p=${p%/cmdline}
+		[ "$p" = "$BASHPID" ] && continue
+		if { tr '\0' ' ' <"$f"; } 2>/dev/null | grep -qF -- "$T/"; then
+			echo "$p:$({ tr '\0' ' ' <"$f"; } 2>/dev/null)"
+		fi
+	done
+}
+
+# cgroups of this test's containers (named berth-<id>) still on the host.
+container_cgroups() {
+	local id
+	for id in $(ls "$T/root/containers" 2>/dev/null) $(cat "$T/ids" 2>/dev/null); do
+		find /sys/fs/cgroup -maxdepth 3 -type d -name "*$id*" 2>/dev/null
+	done
+}
+
+teardown() {
+	[ -n "${T:-}" ] || return 0
+	local id leftover=0 i
+	berth ps -aq --no-trunc >"$T/ids" 2>/dev/null || true
+	for id in $(cat "$T/ids"); do
+		berth rm -f "$id" >/dev/null 2>&1 || true
+	done
+	for i in $(seq 50); do
+		[ -z "$(processes_under "$T")" ] && break
+		sleep 0.1
+	done
+	if [ -n "$(processes_under "$T")" ]; then
+		echo "teardown: processes left behind:" >&2
+		processes_under "$T" >&2
+		for i in $(processes_under "$T" | cut -d: -f1); do kill -KILL "$i" 2>/dev/null || true; done
+		leftover=1
+	fi
+	if [ -n "$(mounts_under "$T")" ]; then
+		echo "teardown: mounts left behind:" >&2
+		mounts_under "$T" >&2
+		mounts_under "$T" | sort -r | xargs -r -n1 umount -l 2>/dev/null || true
+		leftover=1
+	fi
+	if [ -n "$(container_cgroups)" ]; then
+		echo "teardown: cgroups left behind:" >&2
+		container_cgroups >&2
+		leftover=1
+	fi
+	if [ -n "$(ls "$T/run/runtime" 2>/dev/null)" ]; then
+		echo "teardown: runtime state left behind: $(ls "$T/run/runtime")" >&2
+		leftover=1
+	fi
+	return "$leftover"
+}
+
+# wait_for CMD...: retries CMD for up to 5 s.
+wait_for() {
+	local i
+	for i in $(seq 50); do
+		"$@" && return 0
+		sleep 0.1
+	done
+	"$@"
+}
