@@ -250,11 +250,15 @@ int engine_container_start(struct engine *e, struct container_row *row, int *att
         if (spawn_monitor(e, row, err) < 0)
                 return error_wrap(err, "create container %s", row->name);
         if (attach_fd_out) {
-                _cleanup_free_ char *attach = run_path(e, row->id, "attach");
+                /* Through the directory's fd: a socket path longer than sun_path's 108 bytes
+                 * (a deep --runroot) still connects. */
+                _cleanup_free_ char *run_dir = engine_container_run_dir(e, row->id);
+                _cleanup_close_ int dirfd = open(run_dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
                 int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
                 struct sockaddr_un addr = {.sun_family = AF_UNIX};
-                snprintf(addr.sun_path, sizeof(addr.sun_path), "%s", attach);
-                if (fd < 0 || connect(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0) {
+                snprintf(addr.sun_path, sizeof(addr.sun_path), "/proc/self/fd/%d/attach", dirfd);
+                if (dirfd < 0 || fd < 0 ||
+                    connect(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0) {
                         int saved = errno;
                         if (fd >= 0)
                                 close(fd);

@@ -1,6 +1,8 @@
 #include "attach.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -17,9 +19,22 @@ int attach_server_open(struct attach_server *server, const char *path, struct er
 {
         struct sockaddr_un addr = {.sun_family = AF_UNIX};
         *server = (struct attach_server){.listen_fd = -1};
-        if (strlen(path) >= sizeof(addr.sun_path))
+        /* A path longer than sun_path's 108 bytes (a deep --runroot) is bound through an fd of
+         * its directory: /proc/self/fd/N/NAME is short whatever the directory's path. */
+        const char *slash = strrchr(path, '/');
+        _cleanup_close_ int dirfd = -1;
+        if (strlen(path) >= sizeof(addr.sun_path) && slash && slash != path) {
+                _cleanup_free_ char *dir = xstrndup(path, (size_t)(slash - path));
+                dirfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+                if (dirfd < 0)
+                        return error_set(err, errno, "attach socket directory %s", dir);
+                snprintf(addr.sun_path, sizeof(addr.sun_path), "/proc/self/fd/%d/%s", dirfd,
+                         slash + 1);
+        } else if (strlen(path) >= sizeof(addr.sun_path)) {
                 return error_set(err, ENAMETOOLONG, "attach socket %s", path);
-        strcpy(addr.sun_path, path);
+        } else {
+                strcpy(addr.sun_path, path);
+        }
         server->listen_fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
         if (server->listen_fd < 0)
                 return error_set(err, errno, "attach socket");

@@ -14,7 +14,7 @@ load engine_helpers
 }
 
 @test "exit codes: 127 for a command not found, 126 for one that cannot be invoked, 125 for berth" {
-	run berth run --rm "$IMAGE" /no/such/command
+	run -127 berth run --rm "$IMAGE" /no/such/command
 	[ "$status" -eq 127 ]
 	run berth run --rm "$IMAGE" /etc/passwd
 	[ "$status" -eq 126 ]
