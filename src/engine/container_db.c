@@ -109,7 +109,7 @@ int container_db_insert(struct container_db *db, const struct container_row *row
                                   "that container or choose another name",
                                   row->name, other.id);
                         container_row_release(&other);
-                        return -1;
+                        return CONTAINER_DB_NAME_IN_USE;
                 }
                 error_free(&ignored);
         }

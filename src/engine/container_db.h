@@ -25,8 +25,9 @@ struct container_db;
 int container_db_open(const char *path, struct container_db **out, struct error **err);
 void container_db_close(struct container_db *db);
 
-/* Inserts a new container. A name in use: "the container name \"NAME\" is already in use by
- * ID12" (docker's words). */
+/* Inserts a new container. A name in use returns CONTAINER_DB_NAME_IN_USE with the error "the
+ * container name \"NAME\" is already in use by ID12" (docker's words). */
+#define CONTAINER_DB_NAME_IN_USE (-2)
 int container_db_insert(struct container_db *db, const struct container_row *row,
                         struct error **err);
 int container_db_update_data(struct container_db *db, const char *id, json_t *data,

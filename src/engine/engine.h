@@ -81,8 +81,7 @@ int engine_container_create(struct engine *e, const struct engine_create_request
 
 /* `exec -u SPEC` for ROW: SPEC (name|uid[:group|gid]) resolved in the container's own
  * /etc/passwd and /etc/group, as "uid:gid" (newly allocated). */
-char *engine_container_user(const struct container_row *row, const char *spec,
-                            struct error **err);
+char *engine_container_user(const struct container_row *row, const char *spec, struct error **err);
 
 /* The state as the runtime, the monitor's exit file and the record tell it. */
 int engine_container_state(struct engine *e, const struct container_row *row,

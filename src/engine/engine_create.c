@@ -260,7 +260,24 @@ int engine_container_create(struct engine *e, const struct engine_create_request
                                     .image_id = (char *)r->image->id.text,
                                     .created = time(NULL),
                                     .data = data};
-        if (container_db_insert(e->containers, &row, err) < 0) {
+        /* A generated name may be taken (or taken meanwhile by a concurrent create): draw
+         * again, with a number after it once the plain names seem crowded, as docker does. */
+        int rc;
+        for (int attempt = 1;
+             (rc = container_db_insert(e->containers, &row, err)) == CONTAINER_DB_NAME_IN_USE &&
+             !r->name && attempt < 20;
+             attempt++) {
+                error_free(err);
+                free(name);
+                name = generate_name();
+                if (attempt >= 3) {
+                        char *numbered = xasprintf("%s%d", name, attempt);
+                        free(name);
+                        name = numbered;
+                }
+                row.name = name;
+        }
+        if (rc < 0) {
                 json_decref(data);
                 goto fail;
         }
@@ -288,8 +305,7 @@ done:
         return ret;
 }
 
-char *engine_container_user(const struct container_row *row, const char *spec,
-                            struct error **err)
+char *engine_container_user(const struct container_row *row, const char *spec, struct error **err)
 {
         const char *rootfs = json_string_value(json_object_get(row->data, "rootfs"));
         if (!rootfs) {

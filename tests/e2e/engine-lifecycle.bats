@@ -39,10 +39,15 @@ logs_have() { berth logs "$1" 2>/dev/null | grep -q "$2"; }
 }
 
 @test "kill sends a signal; wait prints the exit code; stop of a stopped container is fine" {
-	berth run -d --name k "$IMAGE" sleep 1000 >/dev/null
+	# (pid 1 ignores signals it has no handler for: the shell traps TERM.)
+	berth run -d --name k "$IMAGE" sh -c 'trap "exit 7" TERM; while :; do sleep 0.1; done' >/dev/null
 	berth kill -s TERM k
 	run berth wait k
-	[ "$output" = 143 ]
+	[ "$output" = 7 ]
+	berth run -d --name k2 "$IMAGE" sleep 1000 >/dev/null
+	berth kill k2
+	run berth wait k2
+	[ "$output" = 137 ]
 	run berth stop k
 	[ "$status" -eq 0 ]
 	run --separate-stderr berth kill k
@@ -84,11 +89,13 @@ count_is() { [ "$(berth exec "$1" cat /count 2>/dev/null | wc -l)" -eq "$2" ]; }
 }
 
 @test "20 containers started at once all run" {
-	local i
+	local i pids=()
 	for i in $(seq 20); do
 		berth run -d "$IMAGE" sleep 1000 >"$T/out.$i" 2>&1 &
+		pids+=($!)
 	done
-	wait
+	# (not a bare `wait`: bats's own timeout timer is a background job too)
+	wait "${pids[@]}"
 	for i in $(seq 20); do
 		[[ $(cat "$T/out.$i") =~ ^[0-9a-f]{64}$ ]] || { cat "$T/out.$i"; false; }
 	done

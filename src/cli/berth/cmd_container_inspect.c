@@ -35,8 +35,9 @@ json_t *cli_container_inspect_json(struct engine *e, const struct container_row 
 
         json_t *state = json_object();
         json_object_set_new(state, "Status", json_string(container_status_name(st.status)));
-        json_object_set_new(state, "Running", json_boolean(st.status == CONTAINER_RUNNING ||
-                                                           st.status == CONTAINER_PAUSED));
+        json_object_set_new(
+            state, "Running",
+            json_boolean(st.status == CONTAINER_RUNNING || st.status == CONTAINER_PAUSED));
         json_object_set_new(state, "Paused", json_boolean(st.status == CONTAINER_PAUSED));
         json_object_set_new(state, "Restarting", json_false());
         json_object_set_new(state, "OOMKilled", json_false());
@@ -46,9 +47,8 @@ json_t *cli_container_inspect_json(struct engine *e, const struct container_row 
         json_object_set_new(state, "Error", json_string(st.error ? st.error : ""));
         json_object_set_new(state, "StartedAt",
                             json_string(st.started_at ? st.started_at : "0001-01-01T00:00:00Z"));
-        json_object_set_new(state, "FinishedAt", json_string(st.finished_at
-                                                                 ? st.finished_at
-                                                                 : "0001-01-01T00:00:00Z"));
+        json_object_set_new(state, "FinishedAt",
+                            json_string(st.finished_at ? st.finished_at : "0001-01-01T00:00:00Z"));
 
         json_t *cfg = json_object();
         json_object_set_new(cfg, "Hostname", or_null(json_object_get(options, "hostname")));
@@ -59,16 +59,13 @@ json_t *cli_container_inspect_json(struct engine *e, const struct container_row 
         json_object_set_new(cfg, "User", json_string(uid_gid));
         json_object_set_new(cfg, "Env", or_null(json_object_get(process, "env")));
         json_object_set_new(cfg, "Cmd", or_null(args));
-        json_object_set_new(cfg, "Image",
-                            or_null(json_object_get(row->data, "image")));
+        json_object_set_new(cfg, "Image", or_null(json_object_get(row->data, "image")));
         json_object_set_new(cfg, "WorkingDir", or_null(json_object_get(process, "cwd")));
         json_object_set_new(cfg, "Labels", or_null(json_object_get(options, "labels")));
         json_object_set_new(cfg, "StopSignal", or_null(json_object_get(options, "stopSignal")));
-        json_object_set_new(cfg, "StopTimeout",
-                            or_null(json_object_get(options, "stopTimeout")));
+        json_object_set_new(cfg, "StopTimeout", or_null(json_object_get(options, "stopTimeout")));
         json_object_set_new(cfg, "Tty", or_null(json_object_get(options, "tty")));
-        json_object_set_new(cfg, "OpenStdin",
-                            or_null(json_object_get(options, "interactive")));
+        json_object_set_new(cfg, "OpenStdin", or_null(json_object_get(options, "interactive")));
 
         json_t *mounts = json_array();
         size_t i;
@@ -89,8 +86,9 @@ json_t *cli_container_inspect_json(struct engine *e, const struct container_row 
                 bool rw = true;
                 size_t k;
                 json_t *opt;
-                json_array_foreach(json_object_get(m, "options"), k, opt) if (
-                    json_is_string(opt) && strcmp(json_string_value(opt), "ro") == 0) rw = false;
+                json_array_foreach(json_object_get(m, "options"), k,
+                                   opt) if (json_is_string(opt) &&
+                                            strcmp(json_string_value(opt), "ro") == 0) rw = false;
                 json_object_set_new(o, "RW", json_boolean(rw));
                 json_array_append_new(mounts, o);
         }
@@ -136,8 +134,7 @@ static const char inspect_help[] =
     "  -t, --type TYPE      container, image or all (default)\n";
 
 /* `berth inspect` and `berth container inspect` (TYPE_DEFAULT "all" or "container"). */
-static int inspect(const struct berth_globals *g, const char *type_default, int argc,
-                   char **argv)
+static int inspect(const struct berth_globals *g, const char *type_default, int argc, char **argv)
 {
         static const struct option options[] = {
             {"format", required_argument, NULL, 'f'},
@@ -157,9 +154,8 @@ static int inspect(const struct berth_globals *g, const char *type_default, int 
                         type = optarg;
                         if (strcmp(type, "container") != 0 && strcmp(type, "image") != 0 &&
                             strcmp(type, "all") != 0)
-                                return cli_usage_error("inspect",
-                                                       "--type %s: container, image or all",
-                                                       optarg);
+                                return cli_usage_error(
+                                    "inspect", "--type %s: container, image or all", optarg);
                         break;
                 case 's':
                         break;

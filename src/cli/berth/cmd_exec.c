@@ -29,11 +29,15 @@ int cmd_exec(const struct berth_globals *g, int argc, char **argv)
 {
         enum { OPT_PRIVILEGED = 256 };
         static const struct option options[] = {
-            {"interactive", no_argument, NULL, 'i'}, {"tty", no_argument, NULL, 't'},
-            {"detach", no_argument, NULL, 'd'},      {"env", required_argument, NULL, 'e'},
-            {"user", required_argument, NULL, 'u'},  {"workdir", required_argument, NULL, 'w'},
+            {"interactive", no_argument, NULL, 'i'},
+            {"tty", no_argument, NULL, 't'},
+            {"detach", no_argument, NULL, 'd'},
+            {"env", required_argument, NULL, 'e'},
+            {"user", required_argument, NULL, 'u'},
+            {"workdir", required_argument, NULL, 'w'},
             {"privileged", no_argument, NULL, OPT_PRIVILEGED},
-            {"help", no_argument, NULL, 'h'},        {0},
+            {"help", no_argument, NULL, 'h'},
+            {0},
         };
         const char **args = xcalloc((size_t)argc * 2 + 16, sizeof(char *));
         size_t n = 3; /* runtime, --root, root */
@@ -82,8 +86,7 @@ int cmd_exec(const struct berth_globals *g, int argc, char **argv)
         struct container_row row = {0};
         int ret = BERTH_EXIT_FAILURE;
         _cleanup_free_ char *uid_gid = NULL;
-        if (cli_open_engine(g, &e, &err) < 0 ||
-            cli_find_container(e, argv[optind], &row, &err) < 0)
+        if (cli_open_engine(g, &e, &err) < 0 || cli_find_container(e, argv[optind], &row, &err) < 0)
                 goto fail;
         struct container_state st = {0};
         if (engine_container_state(e, &row, &st, &err) < 0)

@@ -58,7 +58,7 @@ static int load_config(struct image_store *store, const struct image_record *r,
 }
 
 json_t *cli_image_inspect_json(struct image_store *store, const struct image_record *r,
-                            struct error **err)
+                               struct error **err)
 {
         struct oci_image_config config = {0};
         json_t *manifest = NULL;

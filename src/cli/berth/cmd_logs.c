@@ -86,8 +86,8 @@ struct printer {
 static void emit(struct printer *p, const char *time_text, bool is_stderr, const char *text,
                  bool full)
 {
-        char *line = xasprintf("%s%s%s%s", p->timestamps ? time_text : "",
-                               p->timestamps ? " " : "", text, full ? "\n" : "");
+        char *line = xasprintf("%s%s%s%s", p->timestamps ? time_text : "", p->timestamps ? " " : "",
+                               text, full ? "\n" : "");
         if (p->tail >= 0) {
                 if (p->tail == 0) {
                         free(line);
@@ -165,10 +165,12 @@ int cmd_logs(const struct berth_globals *g, int argc, char **argv)
 {
         enum { OPT_SINCE = 256, OPT_UNTIL };
         static const struct option options[] = {
-            {"follow", no_argument, NULL, 'f'},   {"tail", required_argument, NULL, 'n'},
+            {"follow", no_argument, NULL, 'f'},
+            {"tail", required_argument, NULL, 'n'},
             {"since", required_argument, NULL, OPT_SINCE},
             {"until", required_argument, NULL, OPT_UNTIL},
-            {"timestamps", no_argument, NULL, 't'}, {"help", no_argument, NULL, 'h'},
+            {"timestamps", no_argument, NULL, 't'},
+            {"help", no_argument, NULL, 'h'},
             {0},
         };
         struct printer p = {.tail = -1};
@@ -209,7 +211,8 @@ int cmd_logs(const struct berth_globals *g, int argc, char **argv)
         struct error *err = NULL;
         struct engine *e = NULL;
         struct container_row row = {0};
-        if (cli_open_engine(g, &e, &err) < 0 || cli_find_container(e, argv[optind], &row, &err) < 0) {
+        if (cli_open_engine(g, &e, &err) < 0 ||
+            cli_find_container(e, argv[optind], &row, &err) < 0) {
                 engine_free(e);
                 return cli_fail(&err);
         }
@@ -227,9 +230,9 @@ int cmd_logs(const struct berth_globals *g, int argc, char **argv)
                 p.tail = -1;
                 while (follow) {
                         struct container_state st = {0};
-                        bool done = engine_container_state(e, &row, &st, &err) < 0 ||
-                                    (st.status != CONTAINER_RUNNING &&
-                                     st.status != CONTAINER_PAUSED);
+                        bool done =
+                            engine_container_state(e, &row, &st, &err) < 0 ||
+                            (st.status != CONTAINER_RUNNING && st.status != CONTAINER_PAUSED);
                         container_state_release(&st);
                         error_free(&err);
                         read_lines(f, &p);

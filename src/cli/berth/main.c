@@ -60,32 +60,15 @@ static const struct {
         const char *name;
         int (*run)(const struct berth_globals *, int, char **);
 } commands[] = {
-    {"pull", cmd_pull},
-    {"push", cmd_push},
-    {"images", cmd_images},
-    {"image", cmd_image},
-    {"inspect", cmd_inspect},
-    {"history", cmd_image_history},
-    {"run", cmd_run},
-    {"create", cmd_create},
-    {"start", cmd_start},
-    {"stop", cmd_stop},
-    {"kill", cmd_kill},
-    {"restart", cmd_restart},
-    {"rm", cmd_rm},
-    {"wait", cmd_wait},
-    {"ps", cmd_ps},
-    {"logs", cmd_logs},
-    {"exec", cmd_exec},
-    {"container", cmd_container},
-    {"tag", cmd_tag},
-    {"rmi", cmd_rmi},
-    {"save", cmd_save},
-    {"load", cmd_load},
-    {"import", cmd_import},
-    {"login", cmd_login},
-    {"logout", cmd_logout},
-    {"version", cmd_version},
+    {"pull", cmd_pull},     {"push", cmd_push},       {"images", cmd_images},
+    {"image", cmd_image},   {"inspect", cmd_inspect}, {"history", cmd_image_history},
+    {"run", cmd_run},       {"create", cmd_create},   {"start", cmd_start},
+    {"stop", cmd_stop},     {"kill", cmd_kill},       {"restart", cmd_restart},
+    {"rm", cmd_rm},         {"wait", cmd_wait},       {"ps", cmd_ps},
+    {"logs", cmd_logs},     {"exec", cmd_exec},       {"container", cmd_container},
+    {"tag", cmd_tag},       {"rmi", cmd_rmi},         {"save", cmd_save},
+    {"load", cmd_load},     {"import", cmd_import},   {"login", cmd_login},
+    {"logout", cmd_logout}, {"version", cmd_version},
 };
 
 /* `berth image SUBCOMMAND`: podman's names, with docker's aliases. */
@@ -125,6 +108,11 @@ static const struct {
 
 int cli_fail(struct error **err)
 {
+        /* One line, whatever hostile text (a tar entry name, a registry's message) the
+         * error quotes: control characters become '?'. */
+        for (char *c = (*err)->msg; *c; c++)
+                if ((unsigned char)*c < 0x20 || *c == 0x7f)
+                        *c = '?';
         log_error("%s", (*err)->msg);
         error_free(err);
         return BERTH_EXIT_FAILURE;
@@ -196,11 +184,11 @@ static const struct {
         const char *name;
         int (*run)(const struct berth_globals *, int, char **);
 } container_commands[] = {
-    {"ls", cmd_ps},       {"list", cmd_ps},       {"ps", cmd_ps},
-    {"run", cmd_run},     {"create", cmd_create}, {"start", cmd_start},
-    {"stop", cmd_stop},   {"kill", cmd_kill},     {"restart", cmd_restart},
-    {"rm", cmd_rm},       {"remove", cmd_rm},     {"wait", cmd_wait},
-    {"logs", cmd_logs},   {"exec", cmd_exec},     {"inspect", cmd_container_inspect},
+    {"ls", cmd_ps},     {"list", cmd_ps},       {"ps", cmd_ps},
+    {"run", cmd_run},   {"create", cmd_create}, {"start", cmd_start},
+    {"stop", cmd_stop}, {"kill", cmd_kill},     {"restart", cmd_restart},
+    {"rm", cmd_rm},     {"remove", cmd_rm},     {"wait", cmd_wait},
+    {"logs", cmd_logs}, {"exec", cmd_exec},     {"inspect", cmd_container_inspect},
 };
 
 int cmd_container(const struct berth_globals *g, int argc, char **argv)
