@@ -100,6 +100,9 @@ int engine_container_kill(struct engine *e, const struct container_row *row, int
 /* STOP_SIGNAL, then SIGKILL after TIMEOUT seconds; waits for the exit. */
 int engine_container_stop(struct engine *e, const struct container_row *row, int stop_signal,
                           int timeout, struct error **err);
+/* Freezes (runtime `pause`) and thaws (runtime `resume`) a running container. */
+int engine_container_pause(struct engine *e, const struct container_row *row, struct error **err);
+int engine_container_unpause(struct engine *e, const struct container_row *row, struct error **err);
 /* Waits until the container has exited; its exit code in *code. */
 int engine_container_wait(struct engine *e, const struct container_row *row, int *code,
                           struct error **err);

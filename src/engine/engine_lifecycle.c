@@ -296,6 +296,34 @@ int engine_container_kill(struct engine *e, const struct container_row *row, int
         return engine_runtime(e, args, NULL, NULL, err);
 }
 
+/* Runtime VERB (pause or resume) on a container that must be in state WANT. */
+static int pause_verb(struct engine *e, const struct container_row *row, const char *verb,
+                      enum container_status want, struct error **err)
+{
+        struct container_state st;
+        if (engine_container_state(e, row, &st, err) < 0)
+                return -1;
+        enum container_status status = st.status;
+        container_state_release(&st);
+        if (status != want)
+                return error_set(err, 0, "container %s is %s", row->name,
+                                 want == CONTAINER_PAUSED ? "not paused" : "not running");
+        const char *args[] = {verb, row->id, NULL};
+        if (engine_runtime(e, args, NULL, NULL, err) < 0)
+                return error_wrap(err, "%s container %s", verb, row->name);
+        return 0;
+}
+
+int engine_container_pause(struct engine *e, const struct container_row *row, struct error **err)
+{
+        return pause_verb(e, row, "pause", CONTAINER_RUNNING, err);
+}
+
+int engine_container_unpause(struct engine *e, const struct container_row *row, struct error **err)
+{
+        return pause_verb(e, row, "resume", CONTAINER_PAUSED, err);
+}
+
 /* Polls the exit file: 1 exited, 0 timed out (TIMEOUT_MS < 0: forever). */
 static int wait_exit(struct engine *e, const struct container_row *row, int timeout_ms, int *code)
 {

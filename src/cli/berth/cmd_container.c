@@ -11,6 +11,7 @@
 #include "cli_image.h"
 #include "commands.h"
 #include "engine/engine.h"
+#include "engine/volumes.h"
 
 enum verb { VERB_START, VERB_STOP, VERB_KILL, VERB_RESTART, VERB_RM, VERB_WAIT };
 
@@ -47,8 +48,23 @@ static int stop_timeout_of(const struct container_row *row)
 
 int cli_attach_and_wait(struct engine *e, struct container_row *row, int attach_fd);
 
+/* rm -v: the anonymous volumes ROW created (64-hex names in its record), once it is gone. */
+static int remove_anonymous_volumes(struct engine *e, json_t *volumes, struct error **err)
+{
+        size_t i;
+        json_t *v;
+        json_array_foreach(volumes, i, v)
+        {
+                const char *name = json_string_value(v);
+                if (name && volume_name_anonymous(name) &&
+                    volume_remove(e, name, true, NULL, err) < 0)
+                        return -1;
+        }
+        return 0;
+}
+
 static int act(struct engine *e, enum verb verb, struct container_row *row, int sig, int timeout,
-               bool force, bool attach, struct error **err)
+               bool force, bool attach, bool volumes, struct error **err)
 {
         switch (verb) {
         case VERB_START:
@@ -69,8 +85,14 @@ static int act(struct engine *e, enum verb verb, struct container_row *row, int 
                                           timeout >= 0 ? timeout : stop_timeout_of(row), err) < 0)
                         return -1;
                 return engine_container_start(e, row, NULL, err);
-        case VERB_RM:
-                return engine_container_remove(e, row, force, err);
+        case VERB_RM: {
+                json_t *used = json_incref(json_object_get(row->data, "volumes"));
+                int ret = engine_container_remove(e, row, force, err);
+                if (ret == 0 && volumes)
+                        ret = remove_anonymous_volumes(e, used, err);
+                json_decref(used);
+                return ret;
+        }
         case VERB_WAIT: {
                 int code = 0;
                 if (engine_container_wait(e, row, &code, err) < 0)
@@ -97,7 +119,7 @@ static int run_verb(const struct berth_globals *g, enum verb verb, int argc, cha
         };
         const char *name = verb_names[verb];
         int sig = -1, timeout = -1;
-        bool force = false, attach = false;
+        bool force = false, attach = false, volumes = false;
         int opt;
         while ((opt = getopt_long(argc, argv, "+at:s:fvih", options, NULL)) != -1) {
                 switch (opt) {
@@ -120,6 +142,7 @@ static int run_verb(const struct berth_globals *g, enum verb verb, int argc, cha
                         force = true;
                         break;
                 case 'v':
+                        volumes = true;
                         break;
                 case 'h':
                         return cli_help(verb_help[verb]);
@@ -143,7 +166,7 @@ static int run_verb(const struct berth_globals *g, enum verb verb, int argc, cha
                         ret = cli_fail(&err);
                         continue;
                 }
-                int rc = act(e, verb, &row, sig, timeout, force, attach, &err);
+                int rc = act(e, verb, &row, sig, timeout, force, attach, volumes, &err);
                 if (attach)
                         ret = rc;
                 else if (rc < 0)

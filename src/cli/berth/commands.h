@@ -44,6 +44,14 @@ int cmd_inspect(const struct berth_globals *g, int argc, char **argv);
 int cmd_container_inspect(const struct berth_globals *g, int argc, char **argv);
 int cmd_container(const struct berth_globals *g, int argc, char **argv);
 int cmd_ps(const struct berth_globals *g, int argc, char **argv);
+int cmd_volume(const struct berth_globals *g, int argc, char **argv); /* volume SUBCOMMAND */
+int cmd_rename(const struct berth_globals *g, int argc, char **argv);
+int cmd_pause(const struct berth_globals *g, int argc, char **argv);
+int cmd_unpause(const struct berth_globals *g, int argc, char **argv);
+int cmd_top(const struct berth_globals *g, int argc, char **argv);
+int cmd_port(const struct berth_globals *g, int argc, char **argv);
+int cmd_container_prune(const struct berth_globals *g, int argc, char **argv);
+int cmd_info(const struct berth_globals *g, int argc, char **argv);
 int cmd_version(const struct berth_globals *g, int argc, char **argv);
 
 /* Prints "berth: <message>" once, frees the error, returns 125. */

@@ -32,6 +32,13 @@ static const char usage_text[] =
     "  wait      wait for containers to exit, print their exit codes\n"
     "  container manage containers (ls, inspect, rm, start, stop, ...)\n"
     "  inspect   print containers' or images' details as JSON\n"
+    "  rename    rename a container\n"
+    "  pause     freeze containers' processes\n"
+    "  unpause   thaw paused containers\n"
+    "  top       show a container's processes\n"
+    "  port      list a container's published ports\n"
+    "  volume    manage volumes (create, ls, inspect, rm, prune)\n"
+    "  info      show a summary of the engine and the host\n"
     "\n"
     "Image commands:\n"
     "  pull      fetch an image from a registry\n"
@@ -68,7 +75,9 @@ static const struct {
     {"logs", cmd_logs},     {"exec", cmd_exec},       {"container", cmd_container},
     {"tag", cmd_tag},       {"rmi", cmd_rmi},         {"save", cmd_save},
     {"load", cmd_load},     {"import", cmd_import},   {"login", cmd_login},
-    {"logout", cmd_logout}, {"version", cmd_version},
+    {"logout", cmd_logout}, {"version", cmd_version}, {"volume", cmd_volume},
+    {"rename", cmd_rename}, {"pause", cmd_pause},     {"unpause", cmd_unpause},
+    {"top", cmd_top},       {"port", cmd_port},       {"info", cmd_info},
 };
 
 /* `berth image SUBCOMMAND`: podman's names, with docker's aliases. */
@@ -184,11 +193,13 @@ static const struct {
         const char *name;
         int (*run)(const struct berth_globals *, int, char **);
 } container_commands[] = {
-    {"ls", cmd_ps},     {"list", cmd_ps},       {"ps", cmd_ps},
-    {"run", cmd_run},   {"create", cmd_create}, {"start", cmd_start},
-    {"stop", cmd_stop}, {"kill", cmd_kill},     {"restart", cmd_restart},
-    {"rm", cmd_rm},     {"remove", cmd_rm},     {"wait", cmd_wait},
-    {"logs", cmd_logs}, {"exec", cmd_exec},     {"inspect", cmd_container_inspect},
+    {"ls", cmd_ps},         {"list", cmd_ps},       {"ps", cmd_ps},
+    {"run", cmd_run},       {"create", cmd_create}, {"start", cmd_start},
+    {"stop", cmd_stop},     {"kill", cmd_kill},     {"restart", cmd_restart},
+    {"rm", cmd_rm},         {"remove", cmd_rm},     {"wait", cmd_wait},
+    {"logs", cmd_logs},     {"exec", cmd_exec},     {"inspect", cmd_container_inspect},
+    {"rename", cmd_rename}, {"pause", cmd_pause},   {"unpause", cmd_unpause},
+    {"top", cmd_top},       {"port", cmd_port},     {"prune", cmd_container_prune},
 };
 
 int cmd_container(const struct berth_globals *g, int argc, char **argv)
@@ -196,7 +207,7 @@ int cmd_container(const struct berth_globals *g, int argc, char **argv)
         if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
                 fputs("usage: berth container SUBCOMMAND [options] ARGS...\n"
                       "Subcommands: ls, run, create, start, stop, kill, restart, rm, wait, logs,\n"
-                      "exec, inspect\n",
+                      "exec, inspect, rename, pause, unpause, top, port, prune\n",
                       argc < 2 ? stderr : stdout);
                 return argc < 2 ? BERTH_EXIT_FAILURE : 0;
         }
