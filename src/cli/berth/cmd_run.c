@@ -229,7 +229,7 @@ static int run_or_create(const struct berth_globals *g, bool run, int argc, char
                     sysctls = {0}, dns = {0}, add_hosts = {0}, entrypoint = {0};
         struct engine_mount *mounts = NULL;
         struct engine_ulimit *ulimits = NULL;
-        bool detach = false, entrypoint_set = false;
+        bool detach = false, entrypoint_set = false, remove = false;
         const char *pull_policy = "missing";
         int ret = BERTH_EXIT_FAILURE;
         struct engine *e = NULL;
@@ -248,7 +248,7 @@ static int run_or_create(const struct berth_globals *g, bool run, int argc, char
                         o.tty = true;
                         break;
                 case OPT_RM:
-                        r.remove_on_exit = true;
+                        remove = true;
                         break;
                 case OPT_NAME:
                         r.name = optarg;
@@ -437,6 +437,9 @@ static int run_or_create(const struct berth_globals *g, bool run, int argc, char
         r.add_hosts = add_hosts.items;
         r.labels = labels.items;
         r.image_name = argv[optind];
+        /* Detached, the monitor removes the container when it exits (its exit command);
+         * attached, berth does, after reading the exit code: both would race. */
+        r.remove_on_exit = remove && detach;
 
         if (cli_open_engine(g, &e, &err) < 0)
                 goto fail;
@@ -466,7 +469,7 @@ static int run_or_create(const struct berth_globals *g, bool run, int argc, char
                 goto fail;
         }
         ret = cli_attach_and_wait(e, &row, attach_fd);
-        if (r.remove_on_exit) {
+        if (remove) {
                 if (engine_container_remove(e, &row, true, &err) < 0)
                         cli_fail(&err);
         }
@@ -474,7 +477,7 @@ static int run_or_create(const struct berth_globals *g, bool run, int argc, char
 fail:
         if (err)
                 (void)cli_fail(&err); /* prints; RET keeps 125, 126 or 127 */
-        if (row.id && r.remove_on_exit && e) {
+        if (row.id && remove && e) {
                 struct error *ignored = NULL;
                 (void)engine_container_remove(e, &row, true, &ignored);
                 error_free(&ignored);
