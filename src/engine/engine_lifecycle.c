@@ -189,7 +189,7 @@ static int spawn_monitor(struct engine *e, struct container_row *row, struct err
                 dup2(null, 0);
                 dup2(null, 1);
                 dup2(log >= 0 ? log : null, 2);
-                dup2(sync[1], 3); /* dup2 clears close-on-exec */
+                dup2(sync[1], 3);       /* dup2 clears close-on-exec */
                 close_range(4, ~0U, 0); /* nothing of ours leaks into the monitor */
                 execv(argv[0], (char *const *)argv);
                 dprintf(3, "{\"error\":\"exec %s: %s\"}\n", argv[0], strerror(errno));
