@@ -98,3 +98,20 @@ load engine_helpers
 	run berth ps -a --format '{{.Names}} {{.State}}'
 	[ "$output" = "alpha created" ]
 }
+
+@test "--init: berth-init is pid 1, forwards the stop signal, passes the exit code" {
+	run berth run --rm --init "$IMAGE" ps -o pid,args
+	[[ ${lines[1]} == *"1 /run/berth-init -- ps"* ]]
+	run berth run --rm --init "$IMAGE" sh -c 'exit 5'
+	[ "$status" -eq 5 ]
+	run -127 berth run --rm --init "$IMAGE" /no/such
+	[ "$status" -eq 127 ]
+	# sleep as pid 1 would ignore SIGTERM until the 10 s SIGKILL; under berth-init it ends at once.
+	local id
+	id=$(berth run -d --init "$IMAGE" sleep 1000)
+	SECONDS=0
+	berth stop "$id" >/dev/null
+	[ "$SECONDS" -lt 5 ]
+	run berth ps -a --format '{{.Status}}'
+	[[ $output == "Exited (143)"* ]]
+}

@@ -235,6 +235,7 @@ static int run_or_create(const struct berth_globals *g, bool run, int argc, char
         struct engine *e = NULL;
         struct image_record image = {0};
         struct container_row row = {0};
+        _cleanup_free_ char *init_path = NULL;
         int opt;
         while ((opt = getopt_long(argc, argv, "+ditw:u:h:v:m:c:l:e:p:", options, NULL)) != -1) {
                 switch (opt) {
@@ -361,7 +362,7 @@ static int run_or_create(const struct berth_globals *g, bool run, int argc, char
                         list_add(&sysctls, xstrdup(optarg));
                         break;
                 case OPT_INIT:
-                        o.init_path = "/bin/busybox"; /* replaced below when berth has one */
+                        o.init_path = "berth-init"; /* its path is found below */
                         break;
                 case 'l':
                         list_add(&labels, xstrdup(optarg));
@@ -417,8 +418,19 @@ static int run_or_create(const struct berth_globals *g, bool run, int argc, char
                 goto fail;
         }
         if (o.init_path) {
-                error_set(&err, 0, "--init: not implemented yet");
-                goto fail;
+                /* berth-init, installed beside berth (build/ or $PREFIX/bin). */
+                char self[4096];
+                ssize_t len = readlink("/proc/self/exe", self, sizeof(self) - 1);
+                self[len > 0 ? len : 0] = '\0';
+                char *slash = strrchr(self, '/');
+                if (slash)
+                        *slash = '\0';
+                init_path = xasprintf("%s/berth-init", self);
+                if (access(init_path, X_OK) != 0) {
+                        error_set(&err, errno, "--init: %s", init_path);
+                        goto fail;
+                }
+                o.init_path = init_path;
         }
         o.env = env.items;
         o.cap_add = cap_add.items;
