@@ -44,6 +44,18 @@ static void send_resize(int sock)
         (void)send(sock, frame, (size_t)n + 1, MSG_NOSIGNAL);
 }
 
+/* What a failed `runtime start` means for the exit code (docker's 126/127). */
+int cli_start_failure_code(const struct error *err)
+{
+        const char *m = err ? err->msg : "";
+        if (strstr(m, "not found") || strstr(m, "No such file"))
+                return 127;
+        if (strstr(m, "ermission denied") || strstr(m, "Exec format error") ||
+            strstr(m, "Is a directory"))
+                return 126;
+        return BERTH_EXIT_FAILURE;
+}
+
 int cli_attach_and_wait(struct engine *e, struct container_row *row, int sock)
 {
         json_t *options = json_object_get(row->data, "options");
@@ -73,10 +85,7 @@ int cli_attach_and_wait(struct engine *e, struct container_row *row, int sock)
 
         int ret = BERTH_EXIT_FAILURE;
         if (engine_container_start_process(e, row, &err) < 0) {
-                const char *m = err->msg;
-                ret = strstr(m, "not found") || strstr(m, "No such file") ? 127
-                      : strstr(m, "ermission denied")                     ? 126
-                                                                          : BERTH_EXIT_FAILURE;
+                ret = cli_start_failure_code(err);
                 cli_fail(&err);
                 goto out;
         }

@@ -72,3 +72,10 @@ json_t *cli_image_inspect_json(struct image_store *store, const struct image_rec
                                struct error **err);
 json_t *cli_container_inspect_json(struct engine *e, const struct container_row *row,
                                    struct error **err);
+
+/* The exit status of `run`/`start -a` when the container's process could not start: docker's
+ * 127 (not found), 126 (cannot be invoked), else 125. */
+int cli_start_failure_code(const struct error *err);
+/* Attached mode (run without -d, start -a): starts the process once attached to the monitor's
+ * socket ATTACH_FD, streams stdio, forwards signals; returns the container's exit code. */
+int cli_attach_and_wait(struct engine *e, struct container_row *row, int attach_fd);

@@ -46,8 +46,6 @@ static int stop_timeout_of(const struct container_row *row)
         return json_is_integer(t) ? (int)json_integer_value(t) : 10;
 }
 
-int cli_attach_and_wait(struct engine *e, struct container_row *row, int attach_fd);
-
 /* rm -v: the anonymous volumes ROW created (64-hex names in its record), once it is gone. */
 static int remove_anonymous_volumes(struct engine *e, json_t *volumes, struct error **err)
 {

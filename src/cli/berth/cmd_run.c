@@ -132,20 +132,6 @@ static int resolve_image(struct image_store *store, const char *text, const char
         return image_db_get(store->db, &id, out, err) > 0 ? 0 : -1;
 }
 
-/* What a failed `runtime start` means for the exit code (docker's 126/127). */
-static int start_failure_code(const struct error *err)
-{
-        const char *m = err ? err->msg : "";
-        if (strstr(m, "not found") || strstr(m, "No such file"))
-                return 127;
-        if (strstr(m, "ermission denied") || strstr(m, "Exec format error") ||
-            strstr(m, "Is a directory"))
-                return 126;
-        return BERTH_EXIT_FAILURE;
-}
-
-int cli_attach_and_wait(struct engine *e, struct container_row *row, int attach_fd);
-
 static int run_or_create(const struct berth_globals *g, bool run, int argc, char **argv)
 {
         enum {
@@ -468,7 +454,7 @@ static int run_or_create(const struct berth_globals *g, bool run, int argc, char
         }
         if (detach) {
                 if (engine_container_start(e, &row, NULL, &err) < 0) {
-                        ret = start_failure_code(err);
+                        ret = cli_start_failure_code(err);
                         goto fail;
                 }
                 printf("%s\n", row.id);
@@ -477,7 +463,7 @@ static int run_or_create(const struct berth_globals *g, bool run, int argc, char
         }
         int attach_fd = -1;
         if (engine_container_start(e, &row, &attach_fd, &err) < 0) {
-                ret = start_failure_code(err);
+                ret = cli_start_failure_code(err);
                 goto fail;
         }
         ret = cli_attach_and_wait(e, &row, attach_fd);
