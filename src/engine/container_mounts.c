@@ -12,6 +12,7 @@
 #include "alloc.h"
 #include "container_config.h"
 #include "container_config_internal.h"
+#include "volumes.h"
 #include "error.h"
 
 static const char *const propagation_modes[] = {"private", "rprivate", "shared",
@@ -112,17 +113,6 @@ static int check_destination(struct engine_mount *m, struct error **err)
         return 0;
 }
 
-/* docker's local volume names: [a-zA-Z0-9][a-zA-Z0-9_.-]+ */
-static bool valid_volume_name(const char *name)
-{
-        if (strlen(name) < 2 || !isalnum((unsigned char)name[0]))
-                return false;
-        for (const char *p = name + 1; *p; p++)
-                if (!isalnum((unsigned char)*p) && *p != '_' && *p != '.' && *p != '-')
-                        return false;
-        return true;
-}
-
 /* A -v mode list ("ro,z"); false when docker's ValidMountMode would refuse it. */
 static bool apply_volume_modes(const char *modes, struct engine_mount *m)
 {
@@ -206,7 +196,7 @@ static int parse_volume(const char *text, struct engine_mount *m, struct error *
                 return error_set(err, 0, "invalid mode: %s", modes);
         if (m->type == ENGINE_MOUNT_VOLUME && m->propagation)
                 return error_set(err, 0, "invalid mode: %s", modes);
-        if (source && m->type == ENGINE_MOUNT_VOLUME && !valid_volume_name(source))
+        if (source && m->type == ENGINE_MOUNT_VOLUME && !volume_name_valid(source))
                 return error_set(err, 0,
                                  "\"%s\" includes invalid characters for a local volume name, only "
                                  "\"[a-zA-Z0-9][a-zA-Z0-9_.-]\" are allowed. If you intended to "
@@ -370,7 +360,7 @@ static int parse_mount(const char *text, struct engine_mount *m, struct error **
                         free(m->source);
                         m->source = NULL;
                 }
-                if (m->source && !valid_volume_name(m->source))
+                if (m->source && !volume_name_valid(m->source))
                         return error_set(err, 0,
                                          "\"%s\" includes invalid characters for a local volume "
                                          "name, only \"[a-zA-Z0-9][a-zA-Z0-9_.-]\" are allowed",

@@ -14,6 +14,7 @@
 #include "container_config_internal.h"
 #include "engine_internal.h"
 #include "image/snapshot.h"
+#include "volumes.h"
 #include "oci/image_manifest.h"
 
 #define CONFIG_MAX (32u << 20)
@@ -128,7 +129,8 @@ static int write_network_files(const struct engine_create_request *r, const char
         return write_text(resolv_path, resolv, err);
 }
 
-/* Named volumes live in ROOT/volumes/NAME/_data; an anonymous one gets a random name. */
+/* Each volume mount's directory: the named volume (created when new) or a new anonymous one
+ * (volumes.h). Their names go to VOLUMES, for `rm -v` and for volume users. */
 static int resolve_volumes(struct engine *e, struct engine_create_options *o, json_t *volumes,
                            struct error **err)
 {
@@ -136,17 +138,28 @@ static int resolve_volumes(struct engine *e, struct engine_create_options *o, js
                 struct engine_mount *m = &o->mounts[i];
                 if (m->type != ENGINE_MOUNT_VOLUME || m->volume_path)
                         continue;
-                char name[65];
-                if (m->source)
-                        snprintf(name, sizeof(name), "%s", m->source);
-                else
-                        random_hex(name, 32);
-                m->volume_path = xasprintf("%s/volumes/%s/_data", e->root, name);
-                if (fs_mkdir_p(m->volume_path, 0755, err) < 0)
+                _cleanup_free_ char *name = NULL;
+                if (volume_create(e, m->source, NULL, &name, err) < 0)
                         return -1;
+                m->volume_path = xasprintf("%s/volumes/%s/_data", e->root, name);
                 json_array_append_new(volumes, json_string(name));
         }
         return 0;
+}
+
+/* A create that failed removes the anonymous volumes it made (named ones may be shared). */
+static void remove_anonymous_volumes(struct engine *e, json_t *volumes)
+{
+        size_t i;
+        json_t *name;
+        json_array_foreach(volumes, i, name)
+        {
+                if (!volume_name_anonymous(json_string_value(name)))
+                        continue;
+                struct error *ignored = NULL;
+                (void)volume_remove(e, json_string_value(name), true, NULL, &ignored);
+                error_free(&ignored);
+        }
 }
 
 static json_t *string_list(char **list)
@@ -291,6 +304,8 @@ int engine_container_create(struct engine *e, const struct engine_create_request
 fail:
         if (mounted)
                 umount2(merged, MNT_DETACH);
+        if (volumes)
+                remove_anonymous_volumes(e, volumes);
         {
                 struct error *ignored = NULL;
                 (void)fs_remove_tree(run_dir, &ignored);

@@ -115,3 +115,12 @@ load engine_helpers
 	run berth ps -a --format '{{.Status}}'
 	[[ $output == "Exited (143)"* ]]
 }
+
+@test "a create that fails leaves no anonymous volume, directory or record behind" {
+	run --separate-stderr berth run --rm -u nosuchuser -v /anon "$IMAGE" true
+	[ "$status" -eq 125 ]
+	[ -z "$(ls "$T/root/volumes" 2>/dev/null)" ]
+	[ -z "$(ls "$T/root/containers")" ]
+	run berth ps -aq
+	[ -z "$output" ]
+}
