@@ -224,6 +224,11 @@ int cmd_inspect(const struct berth_globals *g, int argc, char **argv)
         return inspect(g, "all", argc, argv);
 }
 
+int cmd_image_inspect(const struct berth_globals *g, int argc, char **argv)
+{
+        return inspect(g, "image", argc, argv);
+}
+
 int cmd_container_inspect(const struct berth_globals *g, int argc, char **argv)
 {
         return inspect(g, "container", argc, argv);

@@ -13,13 +13,6 @@
 
 #define DOCUMENT_MAX (32u << 20)
 
-static const char inspect_help[] =
-    "usage: berth image inspect [options] IMAGE...\n"
-    "\n"
-    "Print the details of images as a JSON array (podman's fields).\n"
-    "\n"
-    "  -f, --format FMT   a template such as {{.Id}} or {{json .Config}}, or json\n";
-
 static const char history_help[] =
     "usage: berth history [options] IMAGE\n"
     "\n"
@@ -120,73 +113,6 @@ json_t *cli_image_inspect_json(struct image_store *store, const struct image_rec
         json_decref(manifest);
         oci_image_config_release(&config);
         return o;
-}
-
-int cmd_image_inspect(const struct berth_globals *g, int argc, char **argv)
-{
-        static const struct option options[] = {
-            {"format", required_argument, NULL, 'f'},
-            {"type", required_argument, NULL, 't'},
-            {"help", no_argument, NULL, 'h'},
-            {0},
-        };
-        const char *format = NULL;
-        int opt;
-        while ((opt = getopt_long(argc, argv, "+f:t:h", options, NULL)) != -1) {
-                switch (opt) {
-                case 'f':
-                        format = strcmp(optarg, "json") == 0 ? NULL : optarg;
-                        break;
-                case 't':
-                        if (strcmp(optarg, "image") != 0)
-                                return cli_usage_error(
-                                    "inspect", "--type %s: only images can be inspected", optarg);
-                        break;
-                case 'h':
-                        return cli_help(inspect_help);
-                default:
-                        return cli_bad_flag("inspect", argv);
-                }
-        }
-        if (optind >= argc)
-                return cli_usage_error("inspect", "missing image name");
-        struct error *err = NULL;
-        struct image_store *store = NULL;
-        if (cli_open_store(g, &store, &err) < 0)
-                return cli_fail(&err);
-        json_t *all = json_array();
-        int ret = 0;
-        for (int i = optind; i < argc; i++) {
-                struct image_record r = {0};
-                json_t *o = NULL;
-                if (cli_find_image(store, argv[i], &r, &err) < 0 ||
-                    !(o = cli_image_inspect_json(store, &r, &err))) {
-                        image_record_release(&r);
-                        ret = cli_fail(&err);
-                        continue;
-                }
-                image_record_release(&r);
-                if (format) {
-                        char *line = cli_format_template(format, o, &err);
-                        json_decref(o);
-                        if (!line) {
-                                ret = cli_fail(&err);
-                                break;
-                        }
-                        printf("%s\n", line);
-                        free(line);
-                } else {
-                        json_array_append_new(all, o);
-                }
-        }
-        if (!format) {
-                char *text = json_dumps(all, JSON_INDENT(4) | JSON_PRESERVE_ORDER);
-                printf("%s\n", text ? text : "[]");
-                free(text);
-        }
-        json_decref(all);
-        image_store_free(store);
-        return ret;
 }
 
 static const char *string_field(json_t *o, const char *key)
