@@ -8,6 +8,10 @@ packages=(
 	libjansson-dev libcap-dev libseccomp-dev
 	# images and registries (src/image, src/registry)
 	libssl-dev libcurl4-openssl-dev libarchive-dev libzstd-dev libisal-dev libsqlite3-dev
+	# the registry server (berth registry serve): HTTP, its YAML config, bcrypt of htpasswd files
+	libmicrohttpd-dev libyaml-dev libcrypt-dev
+	# container networks: CNI plugins (bridge, host-local, portmap, firewall, loopback) and iptables
+	iptables
 	busybox-static bats jq runc crun file iproute2 python3 python3-jsonschema
 	# real clients driving the runtime (tests/e2e/podman.bats, containerd.bats)
 	podman containernetworking-plugins containerd curl
