@@ -15,6 +15,7 @@
 #include "base/alloc.h"
 #include "base/fs.h"
 #include "engine_internal.h"
+#include "engine_network.h"
 
 void container_state_release(struct container_state *s)
 {
@@ -246,8 +247,14 @@ int engine_container_start(struct engine *e, struct container_row *row, int *att
                 _cleanup_free_ char *exit_path = run_path(e, row->id, "exit");
                 unlink(exit_path);
         }
-        if (spawn_monitor(e, row, err) < 0)
+        if (engine_network_setup(e, row, err) < 0)
+                return error_wrap(err, "set up the network of container %s", row->name);
+        if (spawn_monitor(e, row, err) < 0) {
+                struct error *ignored = NULL;
+                (void)engine_network_teardown(e, row, &ignored);
+                error_free(&ignored);
                 return error_wrap(err, "create container %s", row->name);
+        }
         if (attach_fd_out) {
                 /* Through the directory's fd: a socket path longer than sun_path's 108 bytes
                  * (a deep --runroot) still connects. */
@@ -409,6 +416,8 @@ int engine_container_remove(struct engine *e, const struct container_row *row, b
         struct error *ignored = NULL;
         (void)engine_runtime(e, args, NULL, NULL, &ignored);
         error_free(&ignored);
+        if (engine_network_teardown(e, row, err) < 0)
+                return error_wrap(err, "remove container %s", row->name);
         _cleanup_free_ char *dir = engine_container_dir(e, row->id);
         _cleanup_free_ char *merged = xasprintf("%s/merged", dir);
         if (umount2(merged, MNT_DETACH) < 0 && errno != EINVAL && errno != ENOENT)
