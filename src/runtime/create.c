@@ -114,7 +114,7 @@ static int check_config(const struct oci_config *c, const struct create_options 
                                  "when the runtime does not stay in the foreground");
         if (!c->process->terminal && opts->console_socket)
                 return error_set(err, 0, "--console-socket given but process.terminal is false");
-        return seccomp_check(c, err);
+        return 0;
 }
 
 /* In UTC, formatted by hand: strftime() would read the time zone (/etc/localtime) first. */
@@ -158,6 +158,7 @@ struct create_job {
         bool reaped;    /* the init died during setup and was waited for */
         int *idmap_fds; /* n_idmap_fds entries, or NULL */
         size_t n_idmap_fds;
+        struct seccomp_program seccomp;
 };
 
 static void create_job_undo(struct create_job *job)
@@ -186,6 +187,7 @@ static void create_job_release(struct create_job *job)
         idmap_mounts_release(job->idmap_fds, job->n_idmap_fds);
         if (job->sync_fd >= 0)
                 close(job->sync_fd);
+        seccomp_program_release(&job->seccomp);
         oci_config_free(job->config);
         cgroup_free(job->cgroup);
         free(job->config_text);
@@ -510,7 +512,10 @@ int container_create(const struct runtime_options *rt, const struct create_optio
                 return error_set(err, 0,
                                  "--systemd-cgroup: the systemd cgroup driver needs "
                                  "systemd, which is not running on this host");
-        if (load_bundle(&job, err) < 0 || make_state_dir(&job, err) < 0)
+        _cleanup_free_ char *seccomp_cache = seccomp_cache_dir(rt->root);
+        if (load_bundle(&job, err) < 0 ||
+            seccomp_prepare(job.config, seccomp_cache, &job.seccomp, err) < 0 ||
+            make_state_dir(&job, err) < 0)
                 goto fail;
         job.cgroup = cgroup_new(job.config->linux_config.cgroups_path, opts->id, err);
         if (job.cgroup == NULL || rootless_cgroup_check(&job, err) < 0)
@@ -523,6 +528,7 @@ int container_create(const struct runtime_options *rt, const struct create_optio
         ctx.bundle = job.bundle;
         ctx.rootfs = job.rootfs;
         ctx.cgroup = job.cgroup;
+        ctx.seccomp = &job.seccomp;
         if (spawn_init(&job, &ctx, err) < 0 || await_ready(&job, out, err) < 0 ||
             record_container(&job, out ? &out->record : NULL, err) < 0)
                 goto fail;

@@ -24,6 +24,7 @@
 #include "init.h"
 #include "log.h"
 #include "process.h"
+#include "seccomp_setup.h"
 #include "sync.h"
 #include "terminal.h"
 #include "unix_socket.h"
@@ -148,6 +149,11 @@ int container_exec(const struct runtime_options *rt, const struct exec_options *
             .pidfd = pidfd,
         };
         _cleanup_close_ int console = -1, cgroup_fd = -1, trampoline = -1;
+        _cleanup_free_ char *seccomp_cache = seccomp_cache_dir(rt->root);
+        _cleanup_seccomp_program_ struct seccomp_program seccomp = {0};
+        if (seccomp_prepare(&view, seccomp_cache, &seccomp, err) < 0)
+                return -1;
+        ctx.seccomp = &seccomp;
         if (exec_trampoline_available()) {
                 trampoline = exec_trampoline_fd(err);
                 if (trampoline < 0)

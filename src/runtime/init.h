@@ -30,6 +30,7 @@ struct init_context {
         int *idmap_fds;       /* per config mount: a prepared idmapped tree, or -1; NULL */
         int *cgroup_join_fds; /* create: cgroup_open_join_fds() of ctx->cgroup, or NULL */
         size_t n_cgroup_join_fds;
+        const struct seccomp_program *seccomp; /* seccomp_prepare()'s, or NULL */
 };
 
 /* Never returns: execs the process or exits non-zero after reporting the error. */

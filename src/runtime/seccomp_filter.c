@@ -1,10 +1,14 @@
 #include "seccomp_filter.h"
 
 #include <errno.h>
+#include <linux/seccomp.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include "alloc.h"
 #include "error.h"
+#include "fs.h"
 #include "log.h"
 
 /* seccomp_api_get() levels (seccomp_api_get(3)): what libseccomp found the kernel to
@@ -109,4 +113,43 @@ scmp_filter_ctx seccomp_filter_build(const struct seccomp_profile *profile, stru
                 if (add_rule(filter, &profile->rules[i], err) < 0)
                         return NULL;
         return steal_pointer(&filter);
+}
+
+/* The kernel's flags for loading a filter with profile FLAGS, as libseccomp's seccomp_load()
+ * passes them for the attributes set_flags() sets (notify filters are not exported). */
+static unsigned kernel_flags(unsigned flags)
+{
+        unsigned out = 0;
+        if (flags & SECCOMP_PROFILE_FLAG_TSYNC)
+                out |= SECCOMP_FILTER_FLAG_TSYNC;
+        if (flags & SECCOMP_PROFILE_FLAG_LOG)
+                out |= SECCOMP_FILTER_FLAG_LOG;
+        if (flags & SECCOMP_PROFILE_FLAG_SPEC_ALLOW)
+                out |= SECCOMP_FILTER_FLAG_SPEC_ALLOW;
+        return out;
+}
+
+int seccomp_filter_export(scmp_filter_ctx filter, const struct seccomp_profile *profile,
+                          struct seccomp_program *out, struct error **err)
+{
+        /* libseccomp 2.5 exports only to an fd (seccomp_export_bpf_mem came in 2.6). */
+        _cleanup_close_ int fd = memfd_create("seccomp-bpf", MFD_CLOEXEC);
+        if (fd < 0)
+                return error_set(err, errno, "memfd_create");
+        int r = seccomp_export_bpf(filter, fd);
+        if (r < 0)
+                return error_set(err, -r, "linux.seccomp: export the filter");
+        off_t size = lseek(fd, 0, SEEK_END);
+        if (size <= 0 || size % (off_t)sizeof(struct sock_filter) != 0)
+                return error_set(err, 0, "linux.seccomp: the exported filter has %lld bytes",
+                                 (long long)size);
+        struct sock_filter *insns = xmalloc((size_t)size);
+        if (pread(fd, insns, (size_t)size, 0) != size) {
+                free(insns);
+                return error_set(err, errno, "linux.seccomp: read the exported filter");
+        }
+        out->insns = insns;
+        out->n_insns = (size_t)size / sizeof(struct sock_filter);
+        out->flags = kernel_flags(profile->flags);
+        return 0;
 }

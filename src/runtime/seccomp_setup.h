@@ -4,6 +4,7 @@
  * stay libseccomp's.)
  */
 #pragma once
+#include "seccomp_cache.h"
 
 struct error;
 struct init_context;
@@ -13,10 +14,20 @@ struct oci_config;
  * without loading it, so that a bad profile fails create early with the member it names.
  * Logs the syscall names it will skip (debug) and the arches it leaves out (warning). */
 int seccomp_check(const struct oci_config *config, struct error **err);
-/* In the init: builds and loads the filter of ctx->config (nothing when it has none). With
- * SCMP_ACT_NOTIFY, the notify fd goes to the parent over ctx->sync_fd as a SYNC_SECCOMP
- * message and the init waits for SYNC_GO, so that the listener has it before the container
- * can make a notifying syscall. */
+/* In the runtime, before the clone: the filter of CONFIG as BPF, from the cache in CACHE_DIR
+ * or compiled (and then stored there), so that the init only loads it. A bad profile fails
+ * here with the member it names (see seccomp_check). *out stays empty when the config has no
+ * linux.seccomp, or when the profile has a listenerPath (SCMP_ACT_NOTIFY: the init builds
+ * that filter with libseccomp, which hands out the notify fd). */
+/* Where the runtime keeps compiled filters: under its --root, in a directory no container id
+ * can name ('@' is not allowed in one). Newly allocated. */
+char *seccomp_cache_dir(const char *runtime_root);
+int seccomp_prepare(const struct oci_config *config, const char *cache_dir,
+                    struct seccomp_program *out, struct error **err);
+/* In the init: loads ctx->seccomp when seccomp_prepare() filled it, else builds and loads the
+ * filter of ctx->config (nothing when it has none). With SCMP_ACT_NOTIFY, the notify fd goes to the
+ * parent over ctx->sync_fd as a SYNC_SECCOMP message and the init waits for SYNC_GO, so that the
+ * listener has it before the container can make a notifying syscall. */
 int seccomp_setup(struct init_context *ctx, struct error **err);
 /* In the runtime: hands the notify fd received from the init to linux.seccomp.listenerPath,
  * with the container process state (config-linux.md "The Container Process State"): one

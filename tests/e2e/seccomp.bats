@@ -337,3 +337,66 @@ EOF
 	run ! rt state "$CID"
 	[ -z "$(rt list -q)" ]
 }
+
+# The compiled-filter cache of berth-runtime (src/runtime/seccomp_cache.h), under --root.
+cache_entries() {
+	find "$ROOT/seccomp@cache" -type f 2>/dev/null | sort
+}
+
+@test "cache: a profile is compiled once, then loaded from its entry; the filter holds both times" {
+	skip_if_runc "berth-runtime's own cache"
+	make_bundle sh -c 'mkdir /tmp/d; echo "mkdir: $?"'
+	deny mkdir SCMP_ACT_ERRNO 28
+	run -0 ctr_run
+	[[ $output == *"No space left on device"* ]]
+	[ "$(cache_entries | wc -l)" -eq 1 ]
+	local entry before
+	entry=$(cache_entries)
+	before=$(stat -c %Y.%i "$entry")
+	run -0 ctr_run "$(new_id)"
+	[[ $output == *"No space left on device"* ]]
+	[ "$(stat -c %Y.%i "$entry")" = "$before" ] # read, not written again
+	# Another profile is another entry.
+	deny mkdir SCMP_ACT_ERRNO 13
+	run -0 ctr_run "$(new_id)"
+	[[ $output == *"Permission denied"* ]]
+	[ "$(cache_entries | wc -l)" -eq 2 ]
+}
+
+@test "cache: a damaged entry is compiled again, never loaded" {
+	skip_if_runc "berth-runtime's own cache"
+	make_bundle sh -c 'mkdir /tmp/d; echo "mkdir: $?"'
+	deny mkdir SCMP_ACT_ERRNO 28
+	run -0 ctr_run
+	local entry
+	entry=$(cache_entries)
+	# Flip a byte near the end (inside the BPF program), then cut the file short.
+	local size
+	size=$(stat -c %s "$entry")
+	printf '\377' | dd of="$entry" bs=1 seek=$((size - 20)) conv=notrunc status=none
+	run -0 ctr_run "$(new_id)"
+	[[ $output == *"No space left on device"* ]]
+	truncate -s 100 "$(cache_entries)"
+	run -0 ctr_run "$(new_id)"
+	[[ $output == *"No space left on device"* ]]
+	[ "$(stat -c %s "$(cache_entries)")" -eq "$size" ] # rewritten whole
+}
+
+@test "cache: another profile's entry under this profile's name is not loaded" {
+	skip_if_runc "berth-runtime's own cache"
+	make_bundle sh -c 'mkdir /tmp/d; echo "mkdir: $?"'
+	# A permissive profile's entry...
+	profile '{defaultAction: "SCMP_ACT_ALLOW", syscalls: [{names: ["reboot"], action: "SCMP_ACT_ERRNO"}]}'
+	run -0 ctr_run
+	local permissive
+	permissive=$(cache_entries)
+	# ...copied over the entry of a strict one (as a hash collision would place it).
+	deny mkdir SCMP_ACT_ERRNO 28
+	run -0 ctr_run "$(new_id)"
+	local strict
+	strict=$(cache_entries | grep -vx "$permissive")
+	cp "$permissive" "$strict"
+	run -0 ctr_run "$(new_id)"
+	[[ $output == *"No space left on device"* ]]
+	[[ $output == *"mkdir: 1"* ]]
+}
