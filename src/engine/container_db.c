@@ -37,6 +37,11 @@ int container_db_open(const char *path, struct container_db **out, struct error 
                 return -1;
         }
         sqlite3_busy_timeout(db->db, BUSY_TIMEOUT_MS);
+        /* In WAL mode, NORMAL syncs at checkpoints instead of at every commit: the database
+         * stays consistent through any crash, and only a power loss can take back the last
+         * few container records, which describe containers a power loss stopped anyway
+         * (SQLite's advice for WAL). It saves two fsyncs per `run`. */
+        sqlite3_exec(db->db, "PRAGMA synchronous = NORMAL", NULL, NULL, NULL);
         *out = db;
         return 0;
 }

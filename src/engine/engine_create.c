@@ -74,7 +74,8 @@ static json_t *image_run_config(struct engine *e, const struct image_record *ima
 
 static int write_text(const char *path, const char *text, struct error **err)
 {
-        return fs_write_file_atomic(path, text, strlen(text), 0644, err);
+        /* RUNROOT is volatile (a tmpfs a reboot clears): replaced by rename, not synced. */
+        return fs_replace_file(path, text, strlen(text), 0644, err);
 }
 
 /* /etc/hostname, /etc/hosts and /etc/resolv.conf of the container, in RUN_DIR. */
@@ -234,7 +235,7 @@ int engine_container_create(struct engine *e, const struct engine_create_request
         if (!config)
                 goto fail;
         config_text = json_dumps(config, JSON_INDENT(2));
-        if (fs_write_file_atomic(bundle_config, config_text, strlen(config_text), 0600, err) < 0)
+        if (fs_replace_file(bundle_config, config_text, strlen(config_text), 0600, err) < 0)
                 goto fail;
 
         json_t *process = json_object_get(config, "process");
