@@ -58,6 +58,7 @@ void container_state_release(struct container_state *s);
 const char *container_status_name(enum container_status s); /* docker's: created, running, ... */
 
 struct engine_create_options;
+struct engine_health_flags;
 struct image_record;
 
 /* What `berth create`/`run` asks for besides the config.json options. */
@@ -72,6 +73,12 @@ struct engine_create_request {
         char **add_hosts;                      /* --add-host HOST:IP entries */
         int stop_timeout;                      /* --stop-timeout, -1: 10 */
         char **labels;                         /* KEY=VAL */
+        char **publish;         /* -p values, docker's syntax (engine_network.h) */
+        bool publish_all;       /* -P: the image's ExposedPorts on random host ports */
+        char **network_aliases; /* --network-alias names */
+        const char *restart;                   /* --restart POLICY, or NULL: no */
+        /* --health-cmd and friends, --no-healthcheck (health.h), or NULL */
+        const struct engine_health_flags *health;
 };
 
 /* Creates a container: its rootfs (an overlay on the image's layers), volumes, /etc/hosts,
@@ -110,3 +117,15 @@ int engine_container_wait(struct engine *e, const struct container_row *row, int
  * rootfs mount, directories, record. */
 int engine_container_remove(struct engine *e, const struct container_row *row, bool force,
                             struct error **err);
+
+/* `berth container cleanup ID` (engine_cleanup.c), the exit command of a container that needs
+ * work after it exits: its network torn down, then the restart policy applied (after the
+ * back-off) or, with --rm, the container removed. A container removed meanwhile is success. */
+int engine_container_cleanup(struct engine *e, const char *id, struct error **err);
+
+/* Runs ROW's healthcheck once in the running container (engine_health.c), within its timeout,
+ * and records the result in RUNROOT/containers/ID/health.json. *PASSED: the test's verdict. */
+int engine_container_healthcheck(struct engine *e, const struct container_row *row, bool *passed,
+                                 struct error **err);
+/* docker's State.Health of ROW (a new object), or NULL when it has no healthcheck. */
+json_t *engine_container_health(struct engine *e, const struct container_row *row);

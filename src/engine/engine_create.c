@@ -13,7 +13,10 @@
 #include "container_config.h"
 #include "container_config_internal.h"
 #include "engine_internal.h"
+#include "engine_network.h"
+#include "engine_restart.h"
 #include "image/snapshot.h"
+#include "network/hosts_file.h"
 #include "volumes.h"
 #include "oci/image_manifest.h"
 
@@ -126,6 +129,11 @@ static int write_network_files(const struct engine_create_request *r, const char
                 error_free(&ignored);
                 if (!resolv)
                         resolv = xstrdup("");
+                if (!host_network) { /* docker's rule: no loopback nameservers */
+                        char *filtered = resolv_conf_for_bridge(resolv);
+                        free(resolv);
+                        resolv = filtered;
+                }
         }
         return write_text(resolv_path, resolv, err);
 }
@@ -163,14 +171,6 @@ static void remove_anonymous_volumes(struct engine *e, json_t *volumes)
         }
 }
 
-static json_t *string_list(char **list)
-{
-        json_t *a = json_array();
-        for (char **p = list; p && *p; p++)
-                json_array_append_new(a, json_string(*p));
-        return a;
-}
-
 static json_t *labels_object(char **labels)
 {
         json_t *o = json_object();
@@ -187,11 +187,8 @@ int engine_container_create(struct engine *e, const struct engine_create_request
 {
         struct engine_create_options *o = r->options;
         const char *network = o->network ? o->network : "none";
-        if (strcmp(network, "none") != 0 && strcmp(network, "host") != 0)
-                return error_set(err, 0,
-                                 "--network %s: only none and host are available in this "
-                                 "version of berth (bridge networks are not implemented yet)",
-                                 network);
+        if (engine_network_check_request(e, r, err) < 0)
+                return -1;
         char id[65];
         random_hex(id, 32);
         _cleanup_free_ char *name = r->name ? xstrdup(r->name) : generate_name();
@@ -204,6 +201,8 @@ int engine_container_create(struct engine *e, const struct engine_create_request
         _cleanup_free_ char *hosts_path = xasprintf("%s/hosts", run_dir);
         _cleanup_free_ char *resolv_path = xasprintf("%s/resolv.conf", run_dir);
         _cleanup_free_ char *config_text = NULL;
+        _cleanup_free_ char *netns_path = NULL;
+        json_t *network_plan = NULL;
         json_t *image_config = NULL, *config = NULL, *volumes = json_array();
         struct engine_file_bind binds[3];
         bool mounted = false;
@@ -216,6 +215,10 @@ int engine_container_create(struct engine *e, const struct engine_create_request
         mounted = true;
         if (!(image_config = image_run_config(e, r->image, err)))
                 goto fail;
+        /* Networks, ports (-P needs the image's ExposedPorts) and the netns path. */
+        if (!(network_plan = engine_network_plan(e, r, image_config, id, &netns_path, err)))
+                goto fail;
+        o->network_namespace_path = netns_path;
         if (resolve_volumes(e, o, volumes, err) < 0)
                 goto fail;
         bool host_network = strcmp(network, "host") == 0;
@@ -260,14 +263,11 @@ int engine_container_create(struct engine *e, const struct engine_create_request
         volumes = NULL;
         json_object_set_new(data, "runtime", json_string(r->runtime ? r->runtime : e->runtime));
         json_object_set_new(data, "rootfs", json_string(merged));
-        if (r->remove_on_exit) {
-                /* The monitor runs this when the container exits: `berth rm -f ID`. */
-                char self[4096];
-                ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-                self[n > 0 ? n : 0] = '\0';
-                char *argv[] = {self, "--root", e->root, "--runroot", e->runroot,
-                                "rm", "-f",     id,      NULL};
-                json_object_set_new(data, "exitCommand", string_list(argv));
+        json_object_update(data, network_plan);
+        /* Restart policy, healthcheck, and the exit command when it needs one. */
+        if (engine_post_exit_record(e, r, image_config, id, data, err) < 0) {
+                json_decref(data);
+                goto fail;
         }
         struct container_row row = {.id = id,
                                     .name = name,
@@ -318,6 +318,8 @@ done:
         json_decref(volumes);
         json_decref(image_config);
         json_decref(config);
+        json_decref(network_plan);
+        o->network_namespace_path = NULL;
         return ret;
 }
 

@@ -12,7 +12,10 @@
 #include "cli_image.h"
 #include "commands.h"
 #include "engine/container_config.h"
+#include "engine/detach_keys.h"
 #include "engine/engine.h"
+#include "engine/health.h"
+#include "engine/restart_policy.h"
 #include "image/image_pull.h"
 #include "oci/image_reference.h"
 #include "progress.h"
@@ -26,6 +29,7 @@ static const char run_help[] =
     "invoked, 127 when it is not found.\n"
     "\n"
     "  -d, --detach              run in the background, print the ID\n"
+    "      --detach-keys KEYS    keys that detach from -it (default ctrl-p,ctrl-q)\n"
     "  -i, --interactive         keep stdin open\n"
     "  -t, --tty                 allocate a terminal\n"
     "      --rm                  remove the container when it exits\n"
@@ -40,7 +44,10 @@ static const char run_help[] =
     "      --mount SPEC          type=bind|volume|tmpfs,source=..,target=..[,readonly]\n"
     "      --tmpfs DIR[:OPTS]    a tmpfs\n"
     "      --read-only           read-only root filesystem\n"
-    "      --network none|host   network mode (bridge networks come later)\n"
+    "      --network MODE        none (default), host, bridge or a network's name\n"
+    "      --network-alias NAME  another name of the container on a user network\n"
+    "  -p, --publish [IP:][HOSTPORT:]PORT[/PROTO]  publish a port (ranges: 8000-8010)\n"
+    "  -P, --publish-all         publish the image's exposed ports on random host ports\n"
     "      --dns IP, --add-host HOST:IP\n"
     "  -m, --memory BYTES, --memory-swap BYTES, --cpus N, -c/--cpu-shares N, --pids-limit N\n"
     "      --cap-add CAP, --cap-drop CAP, --privileged\n"
@@ -50,7 +57,11 @@ static const char run_help[] =
     "  -l, --label KEY=VAL, --annotation KEY=VAL\n"
     "      --stop-signal SIG, --stop-timeout SECONDS\n"
     "      --pull always|missing|never   (default missing)\n"
-    "      --runtime PATH        another OCI runtime (runc, crun, ...)\n";
+    "      --runtime PATH        another OCI runtime (runc, crun, ...)\n"
+    "      --restart POLICY      no, on-failure[:N], always or unless-stopped\n"
+    "      --health-cmd CMD      a shell command that tells whether it is healthy\n"
+    "      --health-interval D, --health-timeout D, --health-start-period D  (1m30s, 500ms)\n"
+    "      --health-retries N, --no-healthcheck\n";
 
 /* A growing NULL-terminated list. */
 struct list {
@@ -161,7 +172,15 @@ static int run_or_create(const struct berth_globals *g, bool run, int argc, char
                 OPT_PULL,
                 OPT_RUNTIME,
                 OPT_RESTART,
+                OPT_HEALTH_CMD,
+                OPT_HEALTH_INTERVAL,
+                OPT_HEALTH_TIMEOUT,
+                OPT_HEALTH_START_PERIOD,
+                OPT_HEALTH_RETRIES,
+                OPT_NO_HEALTHCHECK,
                 OPT_PUBLISH,
+                OPT_NETWORK_ALIAS,
+                OPT_DETACH_KEYS,
                 OPT_IGNORED
         };
         static const struct option options[] = {
@@ -203,7 +222,16 @@ static int run_or_create(const struct berth_globals *g, bool run, int argc, char
             {"pull", required_argument, NULL, OPT_PULL},
             {"runtime", required_argument, NULL, OPT_RUNTIME},
             {"restart", required_argument, NULL, OPT_RESTART},
+            {"health-cmd", required_argument, NULL, OPT_HEALTH_CMD},
+            {"health-interval", required_argument, NULL, OPT_HEALTH_INTERVAL},
+            {"health-timeout", required_argument, NULL, OPT_HEALTH_TIMEOUT},
+            {"health-start-period", required_argument, NULL, OPT_HEALTH_START_PERIOD},
+            {"health-retries", required_argument, NULL, OPT_HEALTH_RETRIES},
+            {"no-healthcheck", no_argument, NULL, OPT_NO_HEALTHCHECK},
             {"publish", required_argument, NULL, 'p'},
+            {"publish-all", no_argument, NULL, 'P'},
+            {"network-alias", required_argument, NULL, OPT_NETWORK_ALIAS},
+            {"detach-keys", required_argument, NULL, OPT_DETACH_KEYS},
             {"help", no_argument, NULL, OPT_IGNORED + 1},
             {0},
         };
@@ -211,19 +239,23 @@ static int run_or_create(const struct berth_globals *g, bool run, int argc, char
         struct error *err = NULL;
         struct engine_create_options o = {0};
         struct engine_create_request r = {.options = &o, .stop_timeout = -1};
+        struct engine_health_flags health = {0};
+        struct restart_policy restart = {RESTART_NO, 0};
         struct list env = {0}, cap_add = {0}, cap_drop = {0}, labels = {0}, annotations = {0},
                     sysctls = {0}, dns = {0}, add_hosts = {0}, entrypoint = {0};
         struct engine_mount *mounts = NULL;
         struct engine_ulimit *ulimits = NULL;
+        struct list publish = {0}, network_aliases = {0};
         bool detach = false, entrypoint_set = false, remove = false;
         const char *pull_policy = "missing";
+        const char *detach_keys = NULL;
         int ret = BERTH_EXIT_FAILURE;
         struct engine *e = NULL;
         struct image_record image = {0};
         struct container_row row = {0};
         _cleanup_free_ char *init_path = NULL;
         int opt;
-        while ((opt = getopt_long(argc, argv, "+ditw:u:h:v:m:c:l:e:p:", options, NULL)) != -1) {
+        while ((opt = getopt_long(argc, argv, "+ditPw:u:h:v:m:c:l:e:p:", options, NULL)) != -1) {
                 switch (opt) {
                 case 'd':
                         detach = true;
@@ -377,20 +409,58 @@ static int run_or_create(const struct berth_globals *g, bool run, int argc, char
                         r.runtime = optarg;
                         break;
                 case OPT_RESTART:
-                        if (strcmp(optarg, "no") != 0) {
-                                error_set(&err, 0,
-                                          "--restart %s: restart policies are not implemented "
-                                          "yet",
-                                          optarg);
+                        if (restart_policy_parse(optarg, &restart, &err) < 0)
+                                goto fail;
+                        r.restart = optarg;
+                        break;
+                case OPT_HEALTH_CMD:
+                        health.cmd = optarg;
+                        break;
+                case OPT_HEALTH_INTERVAL:
+                case OPT_HEALTH_TIMEOUT:
+                case OPT_HEALTH_START_PERIOD: {
+                        int64_t *ns = opt == OPT_HEALTH_INTERVAL  ? &health.interval_ns
+                                      : opt == OPT_HEALTH_TIMEOUT ? &health.timeout_ns
+                                                                  : &health.start_period_ns;
+                        if (health_duration_parse(optarg, ns, &err) < 0) {
+                                error_wrap(&err, "%s",
+                                           opt == OPT_HEALTH_INTERVAL  ? "--health-interval"
+                                           : opt == OPT_HEALTH_TIMEOUT ? "--health-timeout"
+                                                                       : "--health-start-period");
                                 goto fail;
                         }
                         break;
+                }
+                case OPT_HEALTH_RETRIES: {
+                        char *end;
+                        long n = strtol(optarg, &end, 10);
+                        if (*end || end == optarg || n < 0 || n > 1000000) {
+                                error_set(&err, 0, "--health-retries: invalid value \"%s\"",
+                                          optarg);
+                                goto fail;
+                        }
+                        health.retries = (int)n;
+                        break;
+                }
+                case OPT_NO_HEALTHCHECK:
+                        health.disabled = true;
+                        break;
                 case 'p':
-                        error_set(&err, 0,
-                                  "--publish %s: port publishing needs bridge "
-                                  "networks, not implemented yet",
-                                  optarg);
-                        goto fail;
+                        list_add(&publish, xstrdup(optarg));
+                        break;
+                case 'P':
+                        r.publish_all = true;
+                        break;
+                case OPT_NETWORK_ALIAS:
+                        list_add(&network_aliases, xstrdup(optarg));
+                        break;
+                case OPT_DETACH_KEYS: {
+                        struct detach_keys keys;
+                        if (detach_keys_parse(optarg, &keys, &err) < 0)
+                                goto fail;
+                        detach_keys = optarg;
+                        break;
+                }
                 case OPT_IGNORED + 1:
                         list_free(&env);
                         return cli_help(run_help);
@@ -434,10 +504,17 @@ static int run_or_create(const struct berth_globals *g, bool run, int argc, char
         r.dns = dns.items;
         r.add_hosts = add_hosts.items;
         r.labels = labels.items;
+        r.publish = publish.items;
+        r.network_aliases = network_aliases.items;
         r.image_name = argv[optind];
         /* Detached, the monitor removes the container when it exits (its exit command);
          * attached, berth does, after reading the exit code: both would race. */
         r.remove_on_exit = remove && detach;
+        r.health = &health;
+        if (remove && restart.name != RESTART_NO) {
+                error_set(&err, 0, "Conflicting options: --restart and --rm");
+                goto fail;
+        }
 
         if (cli_open_engine(g, &e, &err) < 0)
                 goto fail;
@@ -466,8 +543,19 @@ static int run_or_create(const struct berth_globals *g, bool run, int argc, char
                 ret = cli_start_failure_code(err);
                 goto fail;
         }
-        ret = cli_attach_and_wait(e, &row, attach_fd);
-        if (remove) {
+        const struct cli_attach_options attach = {.start_process = true,
+                                                  .sig_proxy = true,
+                                                  .close_stdin_at_eof = true,
+                                                  .detach_keys = detach_keys};
+        ret = cli_attach_session(e, &row, attach_fd, &attach);
+        struct container_state after = {0};
+        struct error *ignored = NULL;
+        /* Detached with the keys: it runs on (and --rm cannot apply). */
+        bool running = engine_container_state(e, &row, &after, &ignored) == 0 &&
+                       (after.status == CONTAINER_RUNNING || after.status == CONTAINER_PAUSED);
+        error_free(&ignored);
+        container_state_release(&after);
+        if (remove && !running) {
                 if (engine_container_remove(e, &row, true, &err) < 0)
                         cli_fail(&err);
         }
@@ -494,6 +582,8 @@ out:
         list_free(&cap_add);
         list_free(&cap_drop);
         list_free(&labels);
+        list_free(&publish);
+        list_free(&network_aliases);
         list_free(&annotations);
         list_free(&sysctls);
         list_free(&dns);
