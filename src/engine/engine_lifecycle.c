@@ -16,6 +16,8 @@
 #include "base/fs.h"
 #include "engine_internal.h"
 #include "engine_network.h"
+#include "container_lock.h"
+#include "engine_restart.h"
 
 void container_state_release(struct container_state *s)
 {
@@ -170,6 +172,8 @@ static int spawn_monitor(struct engine *e, struct container_row *row, struct err
                 argv[n++] = i == 0 ? "--exit-command" : "--exit-arg";
                 argv[n++] = json_string_value(arg);
         }
+        char health_interval[32];
+        engine_monitor_health_args(row, argv, &n, sizeof(argv) / sizeof(argv[0]), health_interval);
         argv[n] = NULL;
 
         int sync[2];
@@ -226,8 +230,9 @@ static int spawn_monitor(struct engine *e, struct container_row *row, struct err
         return ret;
 }
 
-int engine_container_start(struct engine *e, struct container_row *row, int *attach_fd_out,
-                           struct error **err)
+/* engine_container_start under the container's lock. */
+static int start_locked(struct engine *e, struct container_row *row, int *attach_fd_out,
+                        struct error **err)
 {
         struct container_state st;
         if (engine_container_state(e, row, &st, err) < 0)
@@ -276,6 +281,19 @@ int engine_container_start(struct engine *e, struct container_row *row, int *att
         return engine_container_start_process(e, row, err);
 }
 
+int engine_container_start(struct engine *e, struct container_row *row, int *attach_fd_out,
+                           struct error **err)
+{
+        struct container_lock lock;
+        if (container_lock_take(e, row->id, &lock, err) < 0)
+                return -1;
+        int ret = engine_container_prepare_start(e, row, err);
+        if (ret == 0)
+                ret = start_locked(e, row, attach_fd_out, err);
+        container_lock_release(&lock);
+        return ret;
+}
+
 int engine_container_start_process(struct engine *e, struct container_row *row, struct error **err)
 {
         const char *args[] = {"start", row->id, NULL};
@@ -296,6 +314,7 @@ int engine_container_kill(struct engine *e, const struct container_row *row, int
         container_state_release(&st);
         if (status != CONTAINER_RUNNING && status != CONTAINER_PAUSED)
                 return error_set(err, 0, "container %s is not running", row->name);
+        engine_container_note_user_stop(e, row->id); /* its restart policy leaves it stopped */
         char sig[16];
         snprintf(sig, sizeof(sig), "%d", signal);
         const char *args[] = {"kill", row->id, sig, NULL};
@@ -363,6 +382,8 @@ static int wait_exit(struct engine *e, const struct container_row *row, int time
 int engine_container_stop(struct engine *e, const struct container_row *row, int stop_signal,
                           int timeout, struct error **err)
 {
+        /* Also when it waits out a restart back-off: that restart is called off. */
+        engine_container_note_user_stop(e, row->id);
         struct container_state st;
         if (engine_container_state(e, row, &st, err) < 0)
                 return -1;
@@ -395,8 +416,9 @@ int engine_container_wait(struct engine *e, const struct container_row *row, int
         return 0;
 }
 
-int engine_container_remove(struct engine *e, const struct container_row *row, bool force,
-                            struct error **err)
+/* engine_container_remove under the container's lock. */
+static int remove_locked(struct engine *e, const struct container_row *row, bool force,
+                         struct error **err)
 {
         struct container_state st;
         if (engine_container_state(e, row, &st, err) < 0)
@@ -426,4 +448,27 @@ int engine_container_remove(struct engine *e, const struct container_row *row, b
         if (fs_remove_tree(run_dir, err) < 0 || fs_remove_tree(dir, err) < 0)
                 return error_wrap(err, "remove container %s", row->name);
         return container_db_delete(e->containers, row->id, err);
+}
+
+int engine_container_remove(struct engine *e, const struct container_row *row, bool force,
+                            struct error **err)
+{
+        struct container_lock lock;
+        if (container_lock_take(e, row->id, &lock, err) < 0)
+                return -1;
+        /* Removed meanwhile (the exit command of a detached --rm): -f has nothing left to do. */
+        struct container_row current = {0};
+        int found = container_db_find(e->containers, row->id, &current, err);
+        container_row_release(&current);
+        if (found <= 0) {
+                container_lock_release(&lock);
+                if (found == 0 && !force)
+                        return error_set(err, 0, "no such container: %s", row->name);
+                return found == 0 ? 0 : -1;
+        }
+        int ret = remove_locked(e, row, force, err);
+        if (ret == 0)
+                container_lock_release_removed(e, &lock);
+        container_lock_release(&lock);
+        return ret;
 }

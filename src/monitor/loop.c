@@ -9,7 +9,9 @@
 #include <sys/epoll.h>
 #include <sys/ioctl.h>
 #include <sys/signalfd.h>
+#include <fcntl.h>
 #include <sys/socket.h>
+#include <sys/timerfd.h>
 #include <sys/wait.h>
 #include <termios.h>
 #include <unistd.h>
@@ -22,7 +24,14 @@
 /* Client input the container has not read yet, beyond which clients are not read from. */
 #define INPUT_QUEUE_LIMIT (1024 * 1024)
 
-enum watch_kind { WATCH_SIGNAL, WATCH_OUTPUT, WATCH_INPUT, WATCH_LISTEN, WATCH_CLIENT };
+enum watch_kind {
+        WATCH_SIGNAL,
+        WATCH_OUTPUT,
+        WATCH_INPUT,
+        WATCH_LISTEN,
+        WATCH_CLIENT,
+        WATCH_HEALTH,
+};
 
 /* epoll_event.data: the kind in the high half, the stream or fd in the low half. */
 #define WATCH(kind, n) (((uint64_t)(kind) << 32) | (uint32_t)(n))
@@ -44,6 +53,8 @@ struct loop {
         bool input_watched; /* input_fd is in epoll for EPOLLOUT */
         bool input_close_pending;
         bool clients_paused; /* input_len is over the limit */
+        int health_timer;    /* timerfd, -1 without a health command */
+        pid_t health_pid;    /* the running health command, 0 when none */
 };
 
 static int watch(struct loop *loop, int op, int fd, uint32_t events, uint64_t data)
@@ -62,6 +73,8 @@ static void reap_children(struct loop *loop)
                         loop->exited = true;
                         loop->exit_code = process_exit_code(status);
                 }
+                if (pid == loop->health_pid)
+                        loop->health_pid = 0;
         }
 }
 
@@ -256,6 +269,41 @@ static void client_accept(struct loop *loop)
         }
 }
 
+/* A tick of the health timer: starts the health command unless the last one still runs. */
+static void health_tick(struct loop *loop)
+{
+        uint64_t ticks;
+        while (read(loop->health_timer, &ticks, sizeof(ticks)) > 0)
+                ;
+        if (loop->health_pid > 0)
+                return;
+        const struct monitor_options *o = loop->opts;
+        size_t n_args = 0;
+        while (o->health_args[n_args])
+                n_args++;
+        const char **argv = xcalloc(n_args + 2, sizeof(*argv));
+        argv[0] = o->health_command;
+        memcpy(argv + 1, o->health_args, n_args * sizeof(*argv));
+        pid_t pid = fork();
+        if (pid == 0) {
+                monitor_child_reset_signals();
+                int null_fd = open("/dev/null", O_RDWR);
+                if (null_fd >= 0) {
+                        dup2(null_fd, 0);
+                        dup2(null_fd, 1);
+                        dup2(null_fd, 2);
+                }
+                close_range(3, ~0U, 0);
+                execv(argv[0], (char *const *)argv);
+                _exit(127);
+        }
+        free(argv);
+        if (pid < 0)
+                log_warn("fork health command: %s", strerror(errno));
+        else
+                loop->health_pid = pid;
+}
+
 static void handle(struct loop *loop, const struct epoll_event *event)
 {
         uint32_t n = (uint32_t)event->data.u64;
@@ -279,6 +327,9 @@ static void handle(struct loop *loop, const struct epoll_event *event)
         case WATCH_CLIENT:
                 client_read(loop, (int)n);
                 break;
+        case WATCH_HEALTH:
+                health_tick(loop);
+                break;
         }
 }
 
@@ -293,6 +344,7 @@ int monitor_loop_run(const struct monitor_options *opts, struct monitor_stdio *s
             .attach = attach,
             .sigfd = sigfd,
             .init_pid = init_pid,
+            .health_timer = -1,
         };
         _cleanup_close_ int epfd = epoll_create1(EPOLL_CLOEXEC);
         if (epfd < 0)
@@ -306,6 +358,20 @@ int monitor_loop_run(const struct monitor_options *opts, struct monitor_stdio *s
                 if (fd >= 0 && watch(&loop, EPOLL_CTL_ADD, fd, EPOLLIN,
                                      WATCH(WATCH_OUTPUT, (uint32_t)stream)) < 0)
                         return error_set(err, errno, "epoll_ctl");
+        }
+        _cleanup_close_ int health_timer = -1;
+        if (opts->health_command && opts->health_interval_ms > 0) {
+                health_timer = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+                struct itimerspec every = {
+                    .it_interval = {opts->health_interval_ms / 1000,
+                                    opts->health_interval_ms % 1000 * 1000000},
+                };
+                every.it_value = every.it_interval; /* the first check one interval in */
+                if (health_timer < 0 || timerfd_settime(health_timer, 0, &every, NULL) < 0 ||
+                    watch(&loop, EPOLL_CTL_ADD, health_timer, EPOLLIN, WATCH(WATCH_HEALTH, 0)) < 0)
+                        log_warn("health checks: %s", strerror(errno));
+                else
+                        loop.health_timer = health_timer;
         }
         /* The init may have exited before the loop began (its SIGCHLD went to create's wait). */
         reap_children(&loop);

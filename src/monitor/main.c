@@ -23,7 +23,8 @@ static const char usage[] =
     "usage: berth-monitor --runtime PATH [--runtime-arg ARG]... --id ID --bundle DIR\n"
     "         --log-path FILE [--log-max-size BYTES] --exit-file FILE --attach-socket PATH\n"
     "         --pid-file FILE [--terminal] [--stdin] [--sync-fd N]\n"
-    "         [--exit-command PATH [--exit-arg ARG]...]\n";
+    "         [--exit-command PATH [--exit-arg ARG]...]\n"
+    "         [--health-interval SECONDS --health-command PATH [--health-arg ARG]...]\n";
 
 /* Static: the log's buffer is best not on the stack, and the monitor has one of each. */
 static struct monitor_options opts;
@@ -43,6 +44,32 @@ static char *absolute_path(const char *path)
         return joined;
 }
 
+/* "30", "0.5", "1.250": seconds with up to 3 decimals, in ms (> 0). No strtod: it would
+ * pull locale and floating point code into the static monitor. */
+static int parse_seconds_ms(const char *text, long long *ms)
+{
+        long long whole = 0, frac = 0;
+        int digits = 0;
+        const char *p = text;
+        if (*p < '0' || *p > '9')
+                return -1;
+        for (; *p >= '0' && *p <= '9'; p++)
+                if ((whole = whole * 10 + (*p - '0')) > 100000000)
+                        return -1;
+        if (*p == '.')
+                for (p++; *p >= '0' && *p <= '9'; p++)
+                        if (digits < 3) {
+                                frac = frac * 10 + (*p - '0');
+                                digits++;
+                        }
+        if (*p)
+                return -1;
+        for (; digits < 3; digits++)
+                frac *= 10;
+        *ms = whole * 1000 + frac;
+        return *ms > 0 ? 0 : -1;
+}
+
 static int parse_options(int argc, char **argv, struct error **err)
 {
         enum {
@@ -60,6 +87,9 @@ static int parse_options(int argc, char **argv, struct error **err)
                 OPT_SYNC_FD,
                 OPT_EXIT_COMMAND,
                 OPT_EXIT_ARG,
+                OPT_HEALTH_INTERVAL,
+                OPT_HEALTH_COMMAND,
+                OPT_HEALTH_ARG,
         };
         static const struct option long_options[] = {
             {"runtime", required_argument, NULL, OPT_RUNTIME},
@@ -76,15 +106,19 @@ static int parse_options(int argc, char **argv, struct error **err)
             {"sync-fd", required_argument, NULL, OPT_SYNC_FD},
             {"exit-command", required_argument, NULL, OPT_EXIT_COMMAND},
             {"exit-arg", required_argument, NULL, OPT_EXIT_ARG},
+            {"health-interval", required_argument, NULL, OPT_HEALTH_INTERVAL},
+            {"health-command", required_argument, NULL, OPT_HEALTH_COMMAND},
+            {"health-arg", required_argument, NULL, OPT_HEALTH_ARG},
             {NULL, 0, NULL, 0},
         };
-        size_t n_runtime_args = 0, n_exit_args = 0;
+        size_t n_runtime_args = 0, n_exit_args = 0, n_health_args = 0;
         char *end;
         int c;
 
         opts.sync_fd = -1;
         opts.runtime_args = xcalloc((size_t)argc + 1, sizeof(char *));
         opts.exit_args = xcalloc((size_t)argc + 1, sizeof(char *));
+        opts.health_args = xcalloc((size_t)argc + 1, sizeof(char *));
         while ((c = getopt_long(argc, argv, "", long_options, NULL)) != -1) {
                 switch (c) {
                 case OPT_RUNTIME:
@@ -136,6 +170,19 @@ static int parse_options(int argc, char **argv, struct error **err)
                         break;
                 case OPT_EXIT_ARG:
                         opts.exit_args[n_exit_args++] = optarg;
+                        break;
+                case OPT_HEALTH_INTERVAL:
+                        if (parse_seconds_ms(optarg, &opts.health_interval_ms) < 0)
+                                return error_set(err, 0,
+                                                 "--health-interval: not a duration in "
+                                                 "seconds: %s",
+                                                 optarg);
+                        break;
+                case OPT_HEALTH_COMMAND:
+                        opts.health_command = optarg;
+                        break;
+                case OPT_HEALTH_ARG:
+                        opts.health_args[n_health_args++] = optarg;
                         break;
                 default:
                         return error_set(err, 0, "bad arguments\n%s", usage);
@@ -209,6 +256,7 @@ static void release_all(void)
         k8s_log_release(&container_log);
         free(opts.runtime_args);
         free(opts.exit_args);
+        free(opts.health_args);
         free(opts.bundle);
         free(opts.log_path);
         free(opts.exit_file);

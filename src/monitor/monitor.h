@@ -9,6 +9,7 @@
  *       --log-path FILE [--log-max-size BYTES] --exit-file FILE --attach-socket PATH
  *       --pid-file FILE [--terminal] [--stdin] [--sync-fd N]
  *       [--exit-command PATH [--exit-arg ARG]...]
+ *       [--health-interval SECONDS --health-command PATH [--health-arg ARG]...]
  *
  * Protocol with the engine:
  *  1. The engine forks, setsid()s and execs the monitor, with its stderr on a file of its
@@ -47,6 +48,11 @@
  *     128+signal for a killed init; closes the attach clients (EOF after the last output);
  *     runs --exit-command with its --exit-arg arguments (double fork, own session, stdio
  *     /dev/null, not waited for); removes the attach socket and exits 0.
+ *  5a. With --health-command, while the container runs, the command is started every
+ *     --health-interval seconds (the first one interval after the start; a timerfd in the
+ *     loop), stdio /dev/null, as the monitor's child, reaped by the loop; a tick is skipped
+ *     while the previous run goes on. The command (`berth healthcheck run ID`) enforces the
+ *     check's timeout and records the result itself.
  *  6. Its own errors go to its stderr as "berth-monitor: <message>" lines; one that stops it
  *     before the container runs is also written to the exit file as {"error":"<message>"}.
  *     Exit status: 0 once the container ran and ended, 1 when it could not be started.
@@ -87,6 +93,9 @@ struct monitor_options {
         int sync_fd; /* -1 when none */
         const char *exit_command;
         const char **exit_args; /* NULL-terminated */
+        long long health_interval_ms; /* 0: no health command */
+        const char *health_command;
+        const char **health_args; /* NULL-terminated */
 };
 
 /*

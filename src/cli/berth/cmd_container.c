@@ -18,8 +18,13 @@ enum verb { VERB_START, VERB_STOP, VERB_KILL, VERB_RESTART, VERB_RM, VERB_WAIT }
 static const char *const verb_names[] = {"start", "stop", "kill", "restart", "rm", "wait"};
 
 static const char *const verb_help[] = {
-    "usage: berth start [-a] CONTAINER...\n\nStart created or stopped containers.\n\n"
-    "  -a, --attach   attach to its output and exit with its exit code (one container)\n",
+    "usage: berth start [-a] CONTAINER...\n"
+    "       berth start --all [--filter restart-policy=POLICY]...\n\n"
+    "Start created or stopped containers.\n\n"
+    "  -a, --attach   attach to its output and exit with its exit code (one container)\n"
+    "      --all      every created or stopped container (at boot: see docs/engine.md)\n"
+    "      --filter restart-policy=POLICY   with --all, only containers with that policy\n"
+    "                 (repeatable; unless-stopped ones the user stopped are left stopped)\n",
     "usage: berth stop [-t SECONDS] [-s SIGNAL] CONTAINER...\n\n"
     "Send the stop signal (the image's StopSignal, or SIGTERM), then SIGKILL after the timeout\n"
     "(default 10 s, or --stop-timeout of run).\n",
@@ -102,6 +107,60 @@ static int act(struct engine *e, enum verb verb, struct container_row *row, int 
         return 0;
 }
 
+/* Whether `start --all` with restart-policy filters POLICIES takes ROW (none: every one).
+ * docker's boot rule: an unless-stopped container the user stopped stays stopped. */
+static bool policy_selected(const struct container_row *row, const char *const *policies, size_t n)
+{
+        if (n == 0)
+                return true;
+        json_t *p = json_object_get(json_object_get(row->data, "options"), "restartPolicy");
+        const char *have = json_string_value(json_object_get(p, "Name"));
+        bool stopped = json_is_true(json_object_get(row->data, "stoppedByUser"));
+        for (size_t i = 0; i < n; i++) {
+                if (strcmp(policies[i], have ? have : "no") != 0)
+                        continue;
+                return !(stopped && strcmp(policies[i], "unless-stopped") == 0);
+        }
+        return false;
+}
+
+/* start --all: every created or exited container the filters select, printing each name. */
+static int start_all(const struct berth_globals *g, const char *const *policies, size_t n)
+{
+        struct error *err = NULL;
+        struct engine *e = NULL;
+        struct container_row *rows = NULL;
+        size_t n_rows = 0;
+        if (cli_open_engine(g, &e, &err) < 0 ||
+            container_db_list(e->containers, &rows, &n_rows, &err) < 0) {
+                engine_free(e);
+                return cli_fail(&err);
+        }
+        int ret = 0;
+        for (size_t i = n_rows; i-- > 0;) { /* oldest first, as they were created */
+                struct container_row *row = &rows[i];
+                struct container_state st = {0};
+                engine_use_runtime_of(e, row);
+                if (engine_container_state(e, row, &st, &err) < 0) {
+                        ret = cli_fail(&err);
+                        continue;
+                }
+                bool stopped = st.status == CONTAINER_CREATED || st.status == CONTAINER_EXITED;
+                container_state_release(&st);
+                if (!stopped || !policy_selected(row, policies, n))
+                        continue;
+                if (engine_container_start(e, row, NULL, &err) < 0)
+                        ret = cli_fail(&err);
+                else
+                        printf("%s\n", row->name);
+        }
+        for (size_t i = 0; i < n_rows; i++)
+                container_row_release(&rows[i]);
+        free(rows);
+        engine_free(e);
+        return ret;
+}
+
 static int run_verb(const struct berth_globals *g, enum verb verb, int argc, char **argv)
 {
         static const struct option options[] = {
@@ -112,12 +171,15 @@ static int run_verb(const struct berth_globals *g, enum verb verb, int argc, cha
             {"force", no_argument, NULL, 'f'},
             {"volumes", no_argument, NULL, 'v'},
             {"all", no_argument, NULL, 'A'},
+            {"filter", required_argument, NULL, 'F'},
             {"help", no_argument, NULL, 'h'},
             {0},
         };
         const char *name = verb_names[verb];
         int sig = -1, timeout = -1;
-        bool force = false, attach = false, volumes = false;
+        bool force = false, attach = false, volumes = false, all = false;
+        const char *policies[8];
+        size_t n_policies = 0;
         int opt;
         while ((opt = getopt_long(argc, argv, "+at:s:fvih", options, NULL)) != -1) {
                 switch (opt) {
@@ -142,12 +204,33 @@ static int run_verb(const struct berth_globals *g, enum verb verb, int argc, cha
                 case 'v':
                         volumes = true;
                         break;
+                case 'A':
+                        if (verb != VERB_START)
+                                return cli_bad_flag(name, argv);
+                        all = true;
+                        break;
+                case 'F':
+                        if (verb != VERB_START || strncmp(optarg, "restart-policy=", 15) != 0 ||
+                            n_policies == 8)
+                                return cli_usage_error(name,
+                                                       "invalid filter \"%s\" (restart-policy="
+                                                       "POLICY)",
+                                                       optarg);
+                        policies[n_policies++] = optarg + 15;
+                        break;
                 case 'h':
                         return cli_help(verb_help[verb]);
                 default:
                         return cli_bad_flag(name, argv);
                 }
         }
+        if (all) {
+                if (optind < argc || attach)
+                        return cli_usage_error(name, "--all takes no container names");
+                return start_all(g, policies, n_policies);
+        }
+        if (n_policies > 0)
+                return cli_usage_error(name, "--filter needs --all");
         if (optind >= argc)
                 return cli_usage_error(name, "requires at least 1 argument");
         if (attach && argc - optind > 1)

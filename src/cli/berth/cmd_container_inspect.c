@@ -39,7 +39,9 @@ json_t *cli_container_inspect_json(struct engine *e, const struct container_row 
             state, "Running",
             json_boolean(st.status == CONTAINER_RUNNING || st.status == CONTAINER_PAUSED));
         json_object_set_new(state, "Paused", json_boolean(st.status == CONTAINER_PAUSED));
-        json_object_set_new(state, "Restarting", json_false());
+        json_object_set_new(state, "Restarting",
+                            json_boolean(st.status == CONTAINER_EXITED &&
+                                         json_is_true(json_object_get(row->data, "restarting"))));
         json_object_set_new(state, "OOMKilled", json_false());
         json_object_set_new(state, "Dead", json_false());
         json_object_set_new(state, "Pid", json_integer(st.pid));
@@ -49,6 +51,9 @@ json_t *cli_container_inspect_json(struct engine *e, const struct container_row 
                             json_string(st.started_at ? st.started_at : "0001-01-01T00:00:00Z"));
         json_object_set_new(state, "FinishedAt",
                             json_string(st.finished_at ? st.finished_at : "0001-01-01T00:00:00Z"));
+        json_t *health = engine_container_health(e, row);
+        if (health)
+                json_object_set_new(state, "Health", health);
 
         json_t *cfg = json_object();
         json_object_set_new(cfg, "Hostname", or_null(json_object_get(options, "hostname")));
@@ -66,6 +71,9 @@ json_t *cli_container_inspect_json(struct engine *e, const struct container_row 
         json_object_set_new(cfg, "StopTimeout", or_null(json_object_get(options, "stopTimeout")));
         json_object_set_new(cfg, "Tty", or_null(json_object_get(options, "tty")));
         json_object_set_new(cfg, "OpenStdin", or_null(json_object_get(options, "interactive")));
+        json_t *healthcheck = json_object_get(options, "healthcheck");
+        if (healthcheck)
+                json_object_set(cfg, "Healthcheck", healthcheck);
 
         json_t *mounts = json_array();
         size_t i;
@@ -105,7 +113,9 @@ json_t *cli_container_inspect_json(struct engine *e, const struct container_row 
         json_object_set_new(o, "Image", json_string(row->image_id));
         _cleanup_free_ char *name = xasprintf("/%s", row->name);
         json_object_set_new(o, "Name", json_string(name));
-        json_object_set_new(o, "RestartCount", json_integer(0));
+        json_object_set_new(
+            o, "RestartCount",
+            json_integer(json_integer_value(json_object_get(row->data, "restartCount"))));
         json_object_set_new(o, "Driver", json_string("overlay"));
         json_object_set_new(o, "Platform", json_string("linux"));
         json_object_set_new(o, "Mounts", mounts);
@@ -115,6 +125,10 @@ json_t *cli_container_inspect_json(struct engine *e, const struct container_row 
         json_object_set_new(host, "NetworkMode", json_string(network ? network : "none"));
         json_object_set_new(host, "Runtime", or_null(json_object_get(row->data, "runtime")));
         json_object_set_new(host, "AutoRemove", or_null(json_object_get(options, "remove")));
+        json_t *policy = json_object_get(options, "restartPolicy");
+        json_object_set_new(host, "RestartPolicy",
+                            policy ? json_incref(policy)
+                                   : json_pack("{s:s, s:i}", "Name", "no", "MaximumRetryCount", 0));
         json_object_set_new(o, "HostConfig", host);
         _cleanup_free_ char *dir = engine_container_dir(e, row->id);
         _cleanup_free_ char *log = xasprintf("%s/ctr.log", dir);

@@ -19,7 +19,8 @@ static const char ps_help[] =
     "  -l, --latest         only the newest container\n"
     "  -n, --last N         the N newest containers\n"
     "      --no-trunc       full IDs and commands\n"
-    "  -f, --filter F       status=S, name=N, id=I, ancestor=IMAGE, label=K[=V], exited=CODE\n"
+    "  -f, --filter F       status=S, name=N, id=I, ancestor=IMAGE, label=K[=V], exited=CODE,\n"
+    "                       health=starting|healthy|unhealthy|none\n"
     "      --format FMT     table (default), json, or a template such as {{.Names}}\n";
 
 /* "Up 3 minutes", "Exited (0) 2 seconds ago": docker's STATUS column. */
@@ -47,6 +48,28 @@ static char *status_text(const struct container_state *st)
         return xasprintf("Up %s%s", age, st->status == CONTAINER_PAUSED ? " (Paused)" : "");
 }
 
+/* The health a running container shows ("healthy", "unhealthy", "starting"), or "none". */
+static char *health_status(struct engine *e, const struct container_row *row,
+                           const struct container_state *st)
+{
+        json_t *health = st->status == CONTAINER_RUNNING ? engine_container_health(e, row) : NULL;
+        const char *status = json_string_value(json_object_get(health, "Status"));
+        char *text = xstrdup(status ? status : "none");
+        json_decref(health);
+        return text;
+}
+
+/* docker's suffix of the STATUS column: " (healthy)", " (health: starting)". */
+static char *with_health(char *status, const char *health)
+{
+        if (strcmp(health, "none") == 0)
+                return status;
+        char *text = xasprintf("%s (%s%s)", status,
+                               strcmp(health, "starting") == 0 ? "health: " : "", health);
+        free(status);
+        return text;
+}
+
 static char *command_text(json_t *command)
 {
         char *out = xstrdup("");
@@ -65,6 +88,14 @@ struct ps_filter {
         const char *key;
         const char *value;
 };
+
+static bool health_matches(const struct ps_filter *f, size_t n, const char *health)
+{
+        for (size_t i = 0; i < n; i++)
+                if (strcmp(f[i].key, "health") == 0 && strcmp(f[i].value, health) != 0)
+                        return false;
+        return true;
+}
 
 static bool matches(const struct container_row *row, const struct container_state *st,
                     const struct ps_filter *f, size_t n)
@@ -181,12 +212,14 @@ int cmd_ps(const struct berth_globals *g, int argc, char **argv)
                         cli_fail(&err);
                         continue;
                 }
+                _cleanup_free_ char *health = health_status(e, row, &st);
                 bool show =
                     (all || st.status == CONTAINER_RUNNING || st.status == CONTAINER_PAUSED) &&
-                    matches(row, &st, filters, n_filters) && (last < 0 || shown < last);
+                    matches(row, &st, filters, n_filters) &&
+                    health_matches(filters, n_filters, health) && (last < 0 || shown < last);
                 if (show) {
                         shown++;
-                        _cleanup_free_ char *status = status_text(&st);
+                        _cleanup_free_ char *status = with_health(status_text(&st), health);
                         _cleanup_free_ char *command =
                             command_text(json_object_get(row->data, "command"));
                         _cleanup_free_ char *created = cli_human_age(row->created);

@@ -51,6 +51,8 @@ int cmd_unpause(const struct berth_globals *g, int argc, char **argv);
 int cmd_top(const struct berth_globals *g, int argc, char **argv);
 int cmd_port(const struct berth_globals *g, int argc, char **argv);
 int cmd_container_prune(const struct berth_globals *g, int argc, char **argv);
+int cmd_container_cleanup(const struct berth_globals *g, int argc, char **argv);
+int cmd_healthcheck(const struct berth_globals *g, int argc, char **argv); /* healthcheck run */
 int cmd_info(const struct berth_globals *g, int argc, char **argv);
 int cmd_version(const struct berth_globals *g, int argc, char **argv);
 

@@ -39,6 +39,7 @@ static const char usage_text[] =
     "  port      list a container's published ports\n"
     "  volume    manage volumes (create, ls, inspect, rm, prune)\n"
     "  info      show a summary of the engine and the host\n"
+    "  healthcheck run CONTAINER   run a container's healthcheck once\n"
     "\n"
     "Image commands:\n"
     "  pull      fetch an image from a registry\n"
@@ -78,6 +79,7 @@ static const struct {
     {"logout", cmd_logout}, {"version", cmd_version}, {"volume", cmd_volume},
     {"rename", cmd_rename}, {"pause", cmd_pause},     {"unpause", cmd_unpause},
     {"top", cmd_top},       {"port", cmd_port},       {"info", cmd_info},
+    {"healthcheck", cmd_healthcheck},
 };
 
 /* `berth image SUBCOMMAND`: podman's names, with docker's aliases. */
@@ -200,6 +202,7 @@ static const struct {
     {"logs", cmd_logs},     {"exec", cmd_exec},     {"inspect", cmd_container_inspect},
     {"rename", cmd_rename}, {"pause", cmd_pause},   {"unpause", cmd_unpause},
     {"top", cmd_top},       {"port", cmd_port},     {"prune", cmd_container_prune},
+    {"cleanup", cmd_container_cleanup},
 };
 
 int cmd_container(const struct berth_globals *g, int argc, char **argv)
