@@ -28,6 +28,7 @@ struct content_ingest {
         int fd;
         int lock_fd;
         struct digester *digester;
+        enum digest_algorithm algorithm; /* the digester's */
         uint64_t offset;
 };
 
@@ -114,7 +115,8 @@ int content_ingest_begin(struct content_store *store, const struct digest *expec
         ingest->known = expected != NULL;
         if (expected)
                 ingest->expected = *expected;
-        ingest->digester = digester_new(expected ? expected->algorithm : DIGEST_SHA256);
+        ingest->algorithm = expected ? expected->algorithm : DIGEST_SHA256;
+        ingest->digester = digester_new(ingest->algorithm);
 
         if (!ingest->known) {
                 if (open_unknown_partial(ingest, err) < 0)
@@ -183,7 +185,7 @@ int content_ingest_restart(struct content_ingest *ingest, struct error **err)
         if (ftruncate(ingest->fd, 0) < 0)
                 return error_set(err, errno, "truncate ingest/%s", ingest->partial_name);
         digester_free(ingest->digester);
-        ingest->digester = digester_new(ingest->known ? ingest->expected.algorithm : DIGEST_SHA256);
+        ingest->digester = digester_new(ingest->algorithm);
         ingest->offset = 0;
         return 0;
 }
@@ -222,6 +224,57 @@ int content_ingest_commit(struct content_ingest *ingest, struct digest *actual, 
                 rc = error_set(err, 0, "blob %s: digest mismatch (got %s)", ingest->expected.text,
                                got.text);
         else
+                rc = publish(ingest, &got, err);
+        if (rc < 0)
+                (void)unlinkat(ingest->store->ingest_fd, ingest->partial_name, 0);
+        ingest_free(ingest);
+        return rc;
+}
+
+int content_ingest_begin_unnamed(struct content_store *store, enum digest_algorithm algorithm,
+                                 struct content_ingest **out, struct error **err)
+{
+        *out = NULL;
+        struct content_ingest *ingest = xcalloc(1, sizeof(*ingest));
+        ingest->store = store;
+        ingest->fd = -1;
+        ingest->lock_fd = -1;
+        ingest->expected_size = -1;
+        ingest->algorithm = algorithm;
+        ingest->digester = digester_new(algorithm);
+        if (open_unknown_partial(ingest, err) < 0) {
+                if (ingest->fd >= 0)
+                        (void)unlinkat(store->ingest_fd, ingest->partial_name, 0);
+                ingest_free(ingest);
+                return error_wrap(err, "ingest new blob");
+        }
+        *out = ingest;
+        return 0;
+}
+
+int content_ingest_commit_expected(struct content_ingest *ingest, const struct digest *expected,
+                                   struct error **err)
+{
+        struct digest got;
+        digester_final(ingest->digester, &got);
+        digester_free(ingest->digester);
+        ingest->digester = NULL;
+        int rc = 0;
+        if (expected->algorithm != ingest->algorithm) {
+                /* Rare (an upload hashed as sha256 closed with a sha512 digest): one more read
+                 * of what was written beats hashing every upload twice. */
+                _cleanup_digester_ struct digester *d = digester_new(expected->algorithm);
+                uint64_t size = 0;
+                rc = content_store_hash_fd(ingest->fd, d, &size, err);
+                if (rc == 0)
+                        digester_final(d, &got);
+                else
+                        error_wrap(err, "ingest/%s", ingest->partial_name);
+        }
+        if (rc == 0 && !digest_equal(&got, expected))
+                rc = error_set(err, 0, "blob %s: digest mismatch (got %s)", expected->text,
+                               got.text);
+        if (rc == 0)
                 rc = publish(ingest, &got, err);
         if (rc < 0)
                 (void)unlinkat(ingest->store->ingest_fd, ingest->partial_name, 0);

@@ -74,5 +74,15 @@ int content_ingest_restart(struct content_ingest *ingest, struct error **err);
  * is deleted and the error says both digests: "blob sha256:a...: digest mismatch (got
  * sha256:b...)". Frees INGEST in every case. */
 int content_ingest_commit(struct content_ingest *ingest, struct digest *actual, struct error **err);
+/* Begins ingesting content whose digest is named only at the end (a registry's upload session:
+ * the client gives the digest when it closes the upload), hashed with ALGORITHM while written.
+ * A random partial name, no resume, no lock. */
+int content_ingest_begin_unnamed(struct content_store *store, enum digest_algorithm algorithm,
+                                 struct content_ingest **out, struct error **err);
+/* Verifies the content against EXPECTED (re-reading the partial file when EXPECTED's algorithm
+ * is not the one the ingest hashed with) and publishes it under EXPECTED. On a mismatch the
+ * partial file is deleted and the error says both digests. Frees INGEST in every case. */
+int content_ingest_commit_expected(struct content_ingest *ingest, const struct digest *expected,
+                                   struct error **err);
 /* Gives up; KEEP_PARTIAL keeps the .partial file for a later resume. Frees INGEST. */
 void content_ingest_abort(struct content_ingest *ingest, bool keep_partial);

@@ -7,6 +7,7 @@
 #include "cli_image.h"
 #include "commands.h"
 #include "engine/engine.h"
+#include "engine/engine_network.h"
 
 /* A new reference to V, or null when V is missing. */
 static json_t *or_null(json_t *v)
@@ -130,6 +131,7 @@ json_t *cli_container_inspect_json(struct engine *e, const struct container_row 
                             policy ? json_incref(policy)
                                    : json_pack("{s:s, s:i}", "Name", "no", "MaximumRetryCount", 0));
         json_object_set_new(o, "HostConfig", host);
+        json_object_set_new(o, "NetworkSettings", engine_network_settings(e, row));
         _cleanup_free_ char *dir = engine_container_dir(e, row->id);
         _cleanup_free_ char *log = xasprintf("%s/ctr.log", dir);
         json_object_set_new(o, "LogPath", json_string(log));

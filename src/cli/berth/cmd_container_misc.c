@@ -19,6 +19,7 @@
 #include "commands.h"
 #include "engine/engine.h"
 #include "engine/engine_internal.h"
+#include "engine/engine_network.h"
 #include "engine/volumes.h"
 #include "image/image_db.h"
 
@@ -106,6 +107,45 @@ int cmd_unpause(const struct berth_globals *g, int argc, char **argv)
         return pause_or_unpause(g, false, argc, argv);
 }
 
+/* docker's `port` output: "80/tcp -> 127.0.0.1:8080" per published port, or with FILTER
+ * (PORT[/PROTO]) only the host side "127.0.0.1:8080" of that port. */
+static int print_ports(struct engine *e, const struct container_row *row, const char *filter)
+{
+        json_t *ports = engine_network_published(e, row);
+        _cleanup_free_ char *want = NULL;
+        if (filter)
+                want = strchr(filter, '/') ? xstrdup(filter) : xasprintf("%s/tcp", filter);
+        bool found = false;
+        size_t i;
+        json_t *p;
+        json_array_foreach(ports, i, p)
+        {
+                const char *ip = json_string_value(json_object_get(p, "hostIP"));
+                const char *proto = json_string_value(json_object_get(p, "protocol"));
+                _cleanup_free_ char *key = xasprintf(
+                    "%d/%s", (int)json_integer_value(json_object_get(p, "containerPort")),
+                    proto ? proto : "tcp");
+                if (want && strcmp(want, key) != 0)
+                        continue;
+                found = true;
+                bool v6 = ip && strchr(ip, ':');
+                _cleanup_free_ char *host =
+                    xasprintf("%s%s%s:%d", v6 ? "[" : "", ip ? ip : "0.0.0.0", v6 ? "]" : "",
+                              (int)json_integer_value(json_object_get(p, "hostPort")));
+                if (want)
+                        printf("%s\n", host);
+                else
+                        printf("%s -> %s\n", key, host);
+        }
+        json_decref(ports);
+        if (want && !found) {
+                struct error *err = NULL;
+                error_set(&err, 0, "no public port '%s' published for %s", want, row->name);
+                return cli_fail(&err);
+        }
+        return 0;
+}
+
 int cmd_port(const struct berth_globals *g, int argc, char **argv)
 {
         int rc =
@@ -120,6 +160,8 @@ int cmd_port(const struct berth_globals *g, int argc, char **argv)
         int ret = 0;
         /* No published ports until networking: the container must exist, nothing to print. */
         if (cli_open_engine(g, &e, &err) < 0 || cli_find_container(e, argv[optind], &row, &err) < 0)
+        else
+                ret = print_ports(e, &row, optind + 1 < argc ? argv[optind + 1] : NULL);
                 ret = cli_fail(&err);
         container_row_release(&row);
         engine_free(e);

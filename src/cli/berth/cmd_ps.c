@@ -8,6 +8,7 @@
 #include "cli_image.h"
 #include "commands.h"
 #include "engine/engine.h"
+#include "engine/engine_network.h"
 
 static const char ps_help[] =
     "usage: berth ps [options]\n"
@@ -241,7 +242,11 @@ int cmd_ps(const struct berth_globals *g, int argc, char **argv)
                         json_object_set_new(o, "ExitCode", json_integer(st.exit_code));
                         json_object_set_new(o, "Pid", json_integer(st.pid));
                         json_object_set_new(o, "Names", json_string(row->name));
-                        json_object_set_new(o, "Ports", json_string(""));
+                        _cleanup_free_ char *ports = st.status == CONTAINER_RUNNING ||
+                                                             st.status == CONTAINER_PAUSED
+                                                         ? engine_network_ports_text(e, row)
+                                                         : xstrdup("");
+                        json_object_set_new(o, "Ports", json_string(ports));
                         json_t *labels =
                             json_object_get(json_object_get(row->data, "options"), "labels");
                         json_object_set_new(o, "Labels",
@@ -273,7 +278,8 @@ int cmd_ps(const struct berth_globals *g, int argc, char **argv)
                                json_string_value(json_object_get(o, "ID")),
                                json_string_value(json_object_get(o, "Image")), shown_command,
                                json_string_value(json_object_get(o, "RunningFor")),
-                               json_string_value(json_object_get(o, "Status")), "",
+                               json_string_value(json_object_get(o, "Status")),
+                               json_string_value(json_object_get(o, "Ports")),
                                json_string_value(json_object_get(o, "Names")));
                 }
         } else {

@@ -38,6 +38,7 @@ static const char usage_text[] =
     "  top       show a container's processes\n"
     "  port      list a container's published ports\n"
     "  volume    manage volumes (create, ls, inspect, rm, prune)\n"
+    "  network   manage networks (create, ls, inspect, rm, connect, disconnect, prune)\n"
     "  info      show a summary of the engine and the host\n"
     "  healthcheck run CONTAINER   run a container's healthcheck once\n"
     "\n"
@@ -79,9 +80,11 @@ static const struct {
     {"logout", cmd_logout}, {"version", cmd_version}, {"volume", cmd_volume},
     {"rename", cmd_rename}, {"pause", cmd_pause},     {"unpause", cmd_unpause},
     {"top", cmd_top},       {"port", cmd_port},       {"info", cmd_info},
+    {"registry", cmd_registry},
     {"healthcheck", cmd_healthcheck},
 };
 
+    {"network", cmd_network},
 /* `berth image SUBCOMMAND`: podman's names, with docker's aliases. */
 static const struct {
         const char *name;
