@@ -1,11 +1,12 @@
 /*
- * Lazy binding of the heavy libraries: libcurl, libarchive, libzstd and libisal are opened
- * with dlopen() when one of their functions is first called, not at every start of berth.
+ * Lazy binding of the heavy libraries: libcurl, libarchive, libzstd, libisal and libmicrohttpd
+ * are opened with dlopen() when one of their functions is first called, not at every start of
+ * berth.
  *
  * Why: Debian's libcurl brings 30 more libraries (GnuTLS, Kerberos, LDAP, ICU, ...) and
- * libarchive a few more (libxml2 and ICU again). The dynamic loader spends about 6 ms of CPU
- * relocating them in every berth process, while most commands (run, ps, rm, exec, logs, ...)
- * never call them: that was most of `berth`'s start-up time.
+ * libarchive a few more (libxml2 and ICU again), libmicrohttpd GnuTLS. The dynamic loader spends
+ * about 6 ms of CPU relocating them in every berth process, while most commands (run, ps, rm, exec,
+ * logs, ...) never call them: that was most of `berth`'s start-up time.
  *
  * How: the executable does not link those libraries. lazy_link_stubs_x86_64.S defines, for each
  * function berth calls, a symbol of the same name that jumps through a slot; each slot first

@@ -1,5 +1,6 @@
 /*
- * The lazily bound functions of libcurl, libarchive, libzstd and libisal (lazy_link.h), for
+ * The lazily bound functions of libcurl, libarchive, libzstd, libisal and libmicrohttpd
+ * (lazy_link.h), for
  * x86-64 (System V ABI).
  *
  * Per function NAME (macro LAZY):
@@ -123,12 +124,18 @@ slot_\name:
         LAZY LAZY_LIBARCHIVE, archive_entry_perm
         LAZY LAZY_LIBARCHIVE, archive_entry_rdev
         LAZY LAZY_LIBARCHIVE, archive_entry_set_filetype
+        LAZY LAZY_LIBARCHIVE, archive_entry_set_gid
+        LAZY LAZY_LIBARCHIVE, archive_entry_set_mode
         LAZY LAZY_LIBARCHIVE, archive_entry_set_mtime
         LAZY LAZY_LIBARCHIVE, archive_entry_set_pathname
         LAZY LAZY_LIBARCHIVE, archive_entry_set_perm
+        LAZY LAZY_LIBARCHIVE, archive_entry_set_rdev
         LAZY LAZY_LIBARCHIVE, archive_entry_set_size
+        LAZY LAZY_LIBARCHIVE, archive_entry_set_symlink
+        LAZY LAZY_LIBARCHIVE, archive_entry_set_uid
         LAZY LAZY_LIBARCHIVE, archive_entry_size
         LAZY LAZY_LIBARCHIVE, archive_entry_size_is_set
+        LAZY LAZY_LIBARCHIVE, archive_entry_stat
         LAZY LAZY_LIBARCHIVE, archive_entry_symlink
         LAZY LAZY_LIBARCHIVE, archive_entry_symlink_utf8
         LAZY LAZY_LIBARCHIVE, archive_entry_uid
@@ -181,5 +188,19 @@ slot_\name:
         LAZY LAZY_LIBISAL, isal_inflate
         LAZY LAZY_LIBISAL, isal_inflate_init
         LAZY LAZY_LIBISAL, isal_inflate_reset
+
+/* LIBMICROHTTPD */
+        LAZY LAZY_LIBMICROHTTPD, MHD_add_response_header
+        LAZY LAZY_LIBMICROHTTPD, MHD_create_response_from_buffer
+        LAZY LAZY_LIBMICROHTTPD, MHD_create_response_from_fd_at_offset64
+        LAZY LAZY_LIBMICROHTTPD, MHD_destroy_response
+        LAZY LAZY_LIBMICROHTTPD, MHD_get_connection_info
+        LAZY LAZY_LIBMICROHTTPD, MHD_get_connection_values
+        LAZY LAZY_LIBMICROHTTPD, MHD_get_daemon_info
+        LAZY LAZY_LIBMICROHTTPD, MHD_lookup_connection_value
+        LAZY LAZY_LIBMICROHTTPD, MHD_queue_response
+        LAZY LAZY_LIBMICROHTTPD, MHD_quiesce_daemon
+        LAZY LAZY_LIBMICROHTTPD, MHD_start_daemon
+        LAZY LAZY_LIBMICROHTTPD, MHD_stop_daemon
 
         .section .note.GNU-stack, "", @progbits
