@@ -73,6 +73,7 @@ struct engine_create_request {
         char **add_hosts;                      /* --add-host HOST:IP entries */
         int stop_timeout;                      /* --stop-timeout, -1: 10 */
         char **labels;                         /* KEY=VAL */
+        int64_t log_max_size; /* --log-opt max-size: the monitor rotates ctr.log; 0: never */
         char **publish;         /* -p values, docker's syntax (engine_network.h) */
         bool publish_all;       /* -P: the image's ExposedPorts on random host ports */
         char **network_aliases; /* --network-alias names */

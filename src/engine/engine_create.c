@@ -17,6 +17,7 @@
 #include "engine_restart.h"
 #include "image/snapshot.h"
 #include "network/hosts_file.h"
+#include "volume_mounts.h"
 #include "volumes.h"
 #include "oci/image_manifest.h"
 
@@ -139,9 +140,10 @@ static int write_network_files(const struct engine_create_request *r, const char
 }
 
 /* Each volume mount's directory: the named volume (created when new) or a new anonymous one
- * (volumes.h). Their names go to VOLUMES, for `rm -v` and for volume users. */
+ * (volumes.h), filled from ROOTFS when empty unless nocopy (volume_mounts.h). Their names go
+ * to VOLUMES, for `rm -v` and for volume users. */
 static int resolve_volumes(struct engine *e, struct engine_create_options *o, json_t *volumes,
-                           struct error **err)
+                           const char *rootfs, struct error **err)
 {
         for (size_t i = 0; i < o->n_mounts; i++) {
                 struct engine_mount *m = &o->mounts[i];
@@ -152,6 +154,9 @@ static int resolve_volumes(struct engine *e, struct engine_create_options *o, js
                         return -1;
                 m->volume_path = xasprintf("%s/volumes/%s/_data", e->root, name);
                 json_array_append_new(volumes, json_string(name));
+                if (!m->nocopy &&
+                    volume_copy_up(rootfs, m->destination, m->volume_path, err) < 0)
+                        return error_wrap(err, "volume %s", name);
         }
         return 0;
 }
@@ -206,6 +211,7 @@ int engine_container_create(struct engine *e, const struct engine_create_request
         json_t *image_config = NULL, *config = NULL, *volumes = json_array();
         struct engine_file_bind binds[3];
         bool mounted = false;
+        struct volume_mounts_saved image_volumes = {0};
         int ret = -1;
 
         if (fs_mkdir_p(merged, 0700, err) < 0 || fs_mkdir_p(run_dir, 0700, err) < 0)
@@ -219,7 +225,8 @@ int engine_container_create(struct engine *e, const struct engine_create_request
         if (!(network_plan = engine_network_plan(e, r, image_config, id, &netns_path, err)))
                 goto fail;
         o->network_namespace_path = netns_path;
-        if (resolve_volumes(e, o, volumes, err) < 0)
+        volume_mounts_add_image(o, image_config, &image_volumes);
+        if (resolve_volumes(e, o, volumes, merged, err) < 0)
                 goto fail;
         bool host_network = strcmp(network, "host") == 0;
         if (write_network_files(r, run_dir, hostname, host_network, err) < 0)
@@ -256,6 +263,8 @@ int engine_container_create(struct engine *e, const struct engine_create_request
         json_object_set_new(options, "network", json_string(network));
         json_object_set_new(options, "hostname", json_string(hostname));
         json_object_set_new(options, "remove", json_boolean(r->remove_on_exit));
+        if (r->log_max_size > 0)
+                json_object_set_new(options, "logMaxSize", json_integer(r->log_max_size));
         json_object_set_new(data, "options", options);
         json_object_set_new(data, "image", json_string(r->image_name));
         json_object_set(data, "command", json_object_get(process, "args"));
@@ -315,6 +324,7 @@ fail:
                 error_free(&ignored);
         }
 done:
+        volume_mounts_restore(o, &image_volumes);
         json_decref(volumes);
         json_decref(image_config);
         json_decref(config);

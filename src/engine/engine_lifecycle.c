@@ -163,6 +163,13 @@ static int spawn_monitor(struct engine *e, struct container_row *row, struct err
                 argv[n++] = "--terminal";
         if (stdin_open)
                 argv[n++] = "--stdin";
+        char log_max_size[32];
+        json_int_t max_size = json_integer_value(json_object_get(options, "logMaxSize"));
+        if (max_size > 0) {
+                snprintf(log_max_size, sizeof(log_max_size), "%lld", (long long)max_size);
+                argv[n++] = "--log-max-size";
+                argv[n++] = log_max_size;
+        }
         size_t i;
         json_t *arg;
         json_array_foreach(exit_command, i, arg)

@@ -14,6 +14,7 @@
 #include "base/alloc.h"
 #include "cli_image.h"
 #include "commands.h"
+#include "engine/detach_keys.h"
 #include "engine/engine.h"
 
 /* Frames on the attach socket (docs/monitor.md): the first byte says which stream. */
@@ -58,17 +59,54 @@ int cli_start_failure_code(const struct error *err)
 
 int cli_attach_and_wait(struct engine *e, struct container_row *row, int sock)
 {
+        const struct cli_attach_options o = {.start_process = true,
+                                             .sig_proxy = true,
+                                             .close_stdin_at_eof = true};
+        return cli_attach_session(e, row, sock, &o);
+}
+
+/* Our stdin to the container, through the detach-key matcher; true when the user detached. */
+static bool forward_input(int sock, struct detach_keys *keys, bool use_keys, const char *in,
+                          size_t n, char *frame)
+{
+        size_t len = n;
+        bool detach = false;
+        if (use_keys)
+                detach = detach_keys_feed(keys, (const unsigned char *)in, n,
+                                          (unsigned char *)frame + 1, &len);
+        else
+                memcpy(frame + 1, in, n);
+        if (len > 0) {
+                frame[0] = FRAME_STDIN;
+                (void)send(sock, frame, len + 1, MSG_NOSIGNAL);
+        }
+        return detach;
+}
+
+int cli_attach_session(struct engine *e, struct container_row *row, int sock,
+                       const struct cli_attach_options *o)
+{
         json_t *options = json_object_get(row->data, "options");
         bool tty = json_is_true(json_object_get(options, "tty"));
-        bool interactive = json_is_true(json_object_get(options, "interactive"));
+        bool interactive = json_is_true(json_object_get(options, "interactive")) && !o->no_stdin;
         struct error *err = NULL;
+        struct detach_keys keys;
+        if (detach_keys_parse(o->detach_keys ? o->detach_keys : DETACH_KEYS_DEFAULT, &keys,
+                              &err) < 0) {
+                close(sock);
+                return cli_fail(&err);
+        }
+        /* docker's rule: the keys are looked for on a terminal's input only. */
+        bool use_keys = tty && interactive;
 
         sigset_t mask, old;
         sigemptyset(&mask);
-        sigaddset(&mask, SIGINT);
-        sigaddset(&mask, SIGTERM);
-        sigaddset(&mask, SIGHUP);
-        sigaddset(&mask, SIGQUIT);
+        if (o->sig_proxy) {
+                sigaddset(&mask, SIGINT);
+                sigaddset(&mask, SIGTERM);
+                sigaddset(&mask, SIGHUP);
+                sigaddset(&mask, SIGQUIT);
+        }
         sigaddset(&mask, SIGWINCH);
         sigprocmask(SIG_BLOCK, &mask, &old);
         int sfd = signalfd(-1, &mask, SFD_CLOEXEC);
@@ -84,14 +122,16 @@ int cli_attach_and_wait(struct engine *e, struct container_row *row, int sock)
                 send_resize(sock);
 
         int ret = BERTH_EXIT_FAILURE;
-        if (engine_container_start_process(e, row, &err) < 0) {
+        if (o->start_process && engine_container_start_process(e, row, &err) < 0) {
                 ret = cli_start_failure_code(err);
                 cli_fail(&err);
                 goto out;
         }
         bool stdin_open = interactive;
+        bool detached = false;
         char *buf = xmalloc(65537);
-        for (;;) {
+        char *frame = xmalloc(65537 + DETACH_KEYS_MAX);
+        while (!detached) {
                 struct pollfd fds[3] = {{sock, POLLIN, 0},
                                         {sfd, POLLIN, 0},
                                         {stdin_open ? STDIN_FILENO : -1, POLLIN, 0}};
@@ -121,18 +161,25 @@ int cli_attach_and_wait(struct engine *e, struct container_row *row, int sock)
                         }
                 }
                 if (fds[2].revents) {
-                        ssize_t n = read(STDIN_FILENO, buf + 1, 65536);
+                        ssize_t n = read(STDIN_FILENO, buf, 65536);
                         if (n <= 0) {
                                 char close_frame = FRAME_CLOSE;
-                                (void)send(sock, &close_frame, 1, MSG_NOSIGNAL);
+                                if (o->close_stdin_at_eof)
+                                        (void)send(sock, &close_frame, 1, MSG_NOSIGNAL);
                                 stdin_open = false;
                         } else {
-                                buf[0] = FRAME_STDIN;
-                                (void)send(sock, buf, (size_t)n + 1, MSG_NOSIGNAL);
+                                detached = forward_input(sock, &keys, use_keys, buf, (size_t)n,
+                                                         frame);
                         }
                 }
         }
         free(buf);
+        free(frame);
+        if (detached) {
+                /* The container goes on; so does its monitor, which dropped us. */
+                ret = 0;
+                goto out;
+        }
         int code = 0;
         if (engine_container_wait(e, row, &code, &err) < 0) {
                 cli_fail(&err);

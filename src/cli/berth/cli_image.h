@@ -79,3 +79,16 @@ int cli_start_failure_code(const struct error *err);
 /* Attached mode (run without -d, start -a): starts the process once attached to the monitor's
  * socket ATTACH_FD, streams stdio, forwards signals; returns the container's exit code. */
 int cli_attach_and_wait(struct engine *e, struct container_row *row, int attach_fd);
+/* The attached session itself, for run, start -a and attach. Returns the container's exit
+ * code, or 0 when the user typed the detach keys (the container goes on running). */
+struct cli_attach_options {
+        bool start_process;      /* run, start -a: start the process once attached */
+        bool no_stdin;           /* attach --no-stdin */
+        bool sig_proxy;          /* forward SIGINT, SIGTERM, SIGHUP, SIGQUIT to the container */
+        bool close_stdin_at_eof; /* the end of our stdin closes the container's */
+        const char *detach_keys; /* docker's syntax; NULL: ctrl-p,ctrl-q; "": none */
+};
+int cli_attach_session(struct engine *e, struct container_row *row, int attach_fd,
+                       const struct cli_attach_options *o);
+/* Connects to the attach socket of running container ROW; the fd, or -1 with *err. */
+int cli_attach_connect(struct engine *e, const struct container_row *row, struct error **err);

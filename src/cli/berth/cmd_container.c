@@ -10,6 +10,7 @@
 #include "base/process.h"
 #include "cli_image.h"
 #include "commands.h"
+#include "engine/detach_keys.h"
 #include "engine/engine.h"
 #include "engine/volumes.h"
 
@@ -22,6 +23,7 @@ static const char *const verb_help[] = {
     "       berth start --all [--filter restart-policy=POLICY]...\n\n"
     "Start created or stopped containers.\n\n"
     "  -a, --attach   attach to its output and exit with its exit code (one container)\n"
+    "      --detach-keys KEYS   keys that detach from -ai (default ctrl-p,ctrl-q)\n"
     "      --all      every created or stopped container (at boot: see docs/engine.md)\n"
     "      --filter restart-policy=POLICY   with --all, only containers with that policy\n"
     "                 (repeatable; unless-stopped ones the user stopped are left stopped)\n",
@@ -66,6 +68,9 @@ static int remove_anonymous_volumes(struct engine *e, json_t *volumes, struct er
         return 0;
 }
 
+/* start --detach-keys (docker's syntax, see engine/detach_keys.h); NULL: the default. */
+static const char *start_detach_keys;
+
 static int act(struct engine *e, enum verb verb, struct container_row *row, int sig, int timeout,
                bool force, bool attach, bool volumes, struct error **err)
 {
@@ -75,7 +80,12 @@ static int act(struct engine *e, enum verb verb, struct container_row *row, int 
                         int fd = -1;
                         if (engine_container_start(e, row, &fd, err) < 0)
                                 return -1;
-                        return cli_attach_and_wait(e, row, fd);
+                        const struct cli_attach_options o = {
+                            .start_process = true,
+                            .sig_proxy = true,
+                            .close_stdin_at_eof = true,
+                            .detach_keys = start_detach_keys};
+                        return cli_attach_session(e, row, fd, &o);
                 }
                 return engine_container_start(e, row, NULL, err);
         case VERB_STOP:
@@ -172,6 +182,7 @@ static int run_verb(const struct berth_globals *g, enum verb verb, int argc, cha
             {"volumes", no_argument, NULL, 'v'},
             {"all", no_argument, NULL, 'A'},
             {"filter", required_argument, NULL, 'F'},
+            {"detach-keys", required_argument, NULL, 'K'},
             {"help", no_argument, NULL, 'h'},
             {0},
         };
@@ -190,6 +201,16 @@ static int run_verb(const struct berth_globals *g, enum verb verb, int argc, cha
                         break;
                 case 'i':
                         break; /* start -i: stdin is attached when the container has one */
+                case 'K': {
+                        struct detach_keys keys;
+                        struct error *key_err = NULL;
+                        if (verb != VERB_START)
+                                return cli_bad_flag(name, argv);
+                        if (detach_keys_parse(optarg, &keys, &key_err) < 0)
+                                return cli_fail(&key_err);
+                        start_detach_keys = optarg;
+                        break;
+                }
                 case 't':
                         timeout = atoi(optarg);
                         break;

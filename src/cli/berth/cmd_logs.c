@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -222,6 +223,13 @@ int cmd_logs(const struct berth_globals *g, int argc, char **argv)
         }
         _cleanup_free_ char *dir = engine_container_dir(e, row.id);
         _cleanup_free_ char *path = xasprintf("%s/ctr.log", dir);
+        _cleanup_free_ char *rotated = xasprintf("%s/ctr.log.1", dir);
+        /* The monitor rotates ctr.log to ctr.log.1 by size: the older lines are there. */
+        FILE *old = fopen(rotated, "re");
+        if (old) {
+                read_lines(old, &p);
+                fclose(old);
+        }
         FILE *f = fopen(path, "re");
         int ret = 0;
         if (f) {
@@ -236,6 +244,17 @@ int cmd_logs(const struct berth_globals *g, int argc, char **argv)
                         container_state_release(&st);
                         error_free(&err);
                         read_lines(f, &p);
+                        struct stat now, reading;
+                        if (stat(path, &now) == 0 && fstat(fileno(f), &reading) == 0 &&
+                            now.st_ino != reading.st_ino) {
+                                /* Rotated: F (now ctr.log.1) was read to its end above. */
+                                FILE *next = fopen(path, "re");
+                                if (next) {
+                                        fclose(f);
+                                        f = next;
+                                        read_lines(f, &p);
+                                }
+                        }
                         fflush(stdout);
                         fflush(stderr);
                         if (done)
@@ -243,8 +262,11 @@ int cmd_logs(const struct berth_globals *g, int argc, char **argv)
                         usleep(100000);
                 }
                 fclose(f);
-        } else if (errno != ENOENT) {
-                ret = cli_fail((error_set(&err, errno, "read %s", path), &err));
+        } else {
+                int saved = errno;
+                flush_tail(&p); /* what ctr.log.1 held */
+                if (saved != ENOENT)
+                        ret = cli_fail((error_set(&err, saved, "read %s", path), &err));
         }
         free(p.pending);
         free(p.kept);

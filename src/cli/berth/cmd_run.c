@@ -30,6 +30,7 @@ static const char run_help[] =
     "\n"
     "  -d, --detach              run in the background, print the ID\n"
     "      --detach-keys KEYS    keys that detach from -it (default ctrl-p,ctrl-q)\n"
+    "      --log-opt max-size=N  rotate the log to ctr.log.1 when it would exceed N bytes\n"
     "  -i, --interactive         keep stdin open\n"
     "  -t, --tty                 allocate a terminal\n"
     "      --rm                  remove the container when it exits\n"
@@ -181,6 +182,7 @@ static int run_or_create(const struct berth_globals *g, bool run, int argc, char
                 OPT_PUBLISH,
                 OPT_NETWORK_ALIAS,
                 OPT_DETACH_KEYS,
+                OPT_LOG_OPT,
                 OPT_IGNORED
         };
         static const struct option options[] = {
@@ -232,6 +234,7 @@ static int run_or_create(const struct berth_globals *g, bool run, int argc, char
             {"publish-all", no_argument, NULL, 'P'},
             {"network-alias", required_argument, NULL, OPT_NETWORK_ALIAS},
             {"detach-keys", required_argument, NULL, OPT_DETACH_KEYS},
+            {"log-opt", required_argument, NULL, OPT_LOG_OPT},
             {"help", no_argument, NULL, OPT_IGNORED + 1},
             {0},
         };
@@ -453,6 +456,18 @@ static int run_or_create(const struct berth_globals *g, bool run, int argc, char
                         break;
                 case OPT_NETWORK_ALIAS:
                         list_add(&network_aliases, xstrdup(optarg));
+                        break;
+                case OPT_LOG_OPT:
+                        /* docker's json-file option that the k8s-file log has too */
+                        if (strncmp(optarg, "max-size=", 9) != 0) {
+                                error_set(&err, 0, "--log-opt %s: only max-size=SIZE is known",
+                                          optarg);
+                                goto fail;
+                        }
+                        if (engine_parse_bytes(optarg + 9, &r.log_max_size, &err) < 0) {
+                                error_wrap(&err, "--log-opt");
+                                goto fail;
+                        }
                         break;
                 case OPT_DETACH_KEYS: {
                         struct detach_keys keys;

@@ -56,7 +56,11 @@ int cmd_container_cleanup(const struct berth_globals *g, int argc, char **argv);
 int cmd_healthcheck(const struct berth_globals *g, int argc, char **argv); /* healthcheck run */
 int cmd_info(const struct berth_globals *g, int argc, char **argv);
 int cmd_registry(const struct berth_globals *g, int argc, char **argv); /* registry serve */
-int cmd_version(const struct berth_globals *g, int argc, char **argv);
+int cmd_version(const struct berth_globals *g, int argc, char **argv); /* argc 0: -v */
+int cmd_attach(const struct berth_globals *g, int argc, char **argv);
+int cmd_cp(const struct berth_globals *g, int argc, char **argv);
+int cmd_stats(const struct berth_globals *g, int argc, char **argv);
+int cmd_system(const struct berth_globals *g, int argc, char **argv); /* system SUBCOMMAND */
 
 /* Prints "berth: <message>" once, frees the error, returns 125. */
 int cli_fail(struct error **err);

@@ -40,6 +40,10 @@ static const char usage_text[] =
     "  volume    manage volumes (create, ls, inspect, rm, prune)\n"
     "  network   manage networks (create, ls, inspect, rm, connect, disconnect, prune)\n"
     "  info      show a summary of the engine and the host\n"
+    "  attach    attach to a running container (detach: ctrl-p,ctrl-q)\n"
+    "  cp        copy files between a container and the host\n"
+    "  stats     show containers' CPU, memory, network and block I/O use\n"
+    "  system    disk usage (df), prune, info\n"
     "  healthcheck run CONTAINER   run a container's healthcheck once\n"
     "\n"
     "Image commands:\n"
@@ -80,11 +84,15 @@ static const struct {
     {"logout", cmd_logout}, {"version", cmd_version}, {"volume", cmd_volume},
     {"rename", cmd_rename}, {"pause", cmd_pause},     {"unpause", cmd_unpause},
     {"top", cmd_top},       {"port", cmd_port},       {"info", cmd_info},
+    {"network", cmd_network},
     {"registry", cmd_registry},
+    {"attach", cmd_attach},
+    {"cp", cmd_cp},
+    {"stats", cmd_stats},
+    {"system", cmd_system},
     {"healthcheck", cmd_healthcheck},
 };
 
-    {"network", cmd_network},
 /* `berth image SUBCOMMAND`: podman's names, with docker's aliases. */
 static const struct {
         const char *name;
@@ -158,15 +166,6 @@ int cli_help(const char *text)
         return 0;
 }
 
-int cmd_version(const struct berth_globals *g, int argc, char **argv)
-{
-        (void)g;
-        (void)argc;
-        (void)argv;
-        printf("berth version %s\n", BERTH_VERSION);
-        return 0;
-}
-
 static int run_from(const char *what, const char *name, int argc, char **argv,
                     const struct berth_globals *g, size_t n, const __typeof__(commands[0]) *table)
 {
@@ -206,6 +205,9 @@ static const struct {
     {"rename", cmd_rename}, {"pause", cmd_pause},   {"unpause", cmd_unpause},
     {"top", cmd_top},       {"port", cmd_port},     {"prune", cmd_container_prune},
     {"cleanup", cmd_container_cleanup},
+    {"attach", cmd_attach},
+    {"cp", cmd_cp},
+    {"stats", cmd_stats},
 };
 
 int cmd_container(const struct berth_globals *g, int argc, char **argv)
