@@ -17,7 +17,8 @@
 # The image is a busybox-static root filesystem (tests/lib/make-image.sh tar) imported into each
 # engine (`berth import`, `podman import`, `docker import`) under the same name. Nothing of the
 # host's engines is used or touched:
-#   berth   BERTH (default build/berth) with --root/--runroot in a temporary directory
+#   berth   BERTH (default build/berth) with --root in a temporary directory and --runroot in
+#           one under /run (every engine's volatile state is on that tmpfs, as on a real host)
 #   podman  --runtime runc, overlay driver, --root/--runroot and a CONTAINERS_CONF and
 #           CONTAINERS_STORAGE_CONF of ours in the temporary directory (as tests/lib/podman-env.sh),
 #           containers in the cgroup parent /berth-bench-PID (removed at the end); `rm -f -t 0`,
@@ -52,6 +53,9 @@ batch=50
 image=localhost/bench/busybox:latest
 
 tmp=$(mktemp -d /tmp/berth-bench-engine.XXXXXX)
+# The volatile state of each engine (berth's and podman's runroot, docker's exec root) on a
+# tmpfs, as on a real host (/run): on disk, it would add fsyncs none of them pays there.
+run=$(mktemp -d /run/berth-bench-engine.XXXXXX)
 cgparent=berth-bench-$$
 run_docker_existed=0
 # podman puts an exec session's conmon in /libpod_parent/conmon whatever --cgroup-parent says:
@@ -62,10 +66,10 @@ libpod_parent_existed=0
 dockerd_pid=
 
 # The engines, each with its state in $tmp. The functions add no process to what is timed.
-eb() { "$berth" --root "$tmp/berth/root" --runroot "$tmp/berth/run" "$@"; }
+eb() { "$berth" --root "$tmp/berth/root" --runroot "$run/berth" "$@"; }
 ep() {
 	CONTAINERS_CONF=$tmp/podman/containers.conf CONTAINERS_STORAGE_CONF=$tmp/podman/storage.conf \
-		"$podman" --root "$tmp/podman/root" --runroot "$tmp/podman/runroot" --storage-driver overlay \
+		"$podman" --root "$tmp/podman/root" --runroot "$run/podman" --storage-driver overlay \
 		--runtime runc --cgroup-manager cgroupfs --events-backend file "$@"
 }
 ed() { DOCKER_CONFIG=$tmp/docker/client "$DOCKER" -H "unix://$tmp/docker/docker.sock" "$@"; }
@@ -93,7 +97,7 @@ our_processes() {
 
 unmount_ours() {
 	local m
-	for m in $(awk -v d="$tmp/" 'index($5, d) == 1 { print $5 }' /proc/self/mountinfo | sort -r); do
+	for m in $(awk -v d="$tmp/" -v r="$run/" 'index($5, d) == 1 || index($5, r) == 1 { print $5 }' /proc/self/mountinfo | sort -r); do
 		umount -l "$m" 2>/dev/null || true
 	done
 }
@@ -102,7 +106,7 @@ cleanup() {
 	local i p d
 	set +e
 	if [ -z "${why_not[berth]:-}" ]; then
-		eb ps -aq 2>/dev/null | xargs -r "$berth" --root "$tmp/berth/root" --runroot "$tmp/berth/run" rm -f >/dev/null 2>&1
+		eb ps -aq 2>/dev/null | xargs -r "$berth" --root "$tmp/berth/root" --runroot "$run/berth" rm -f >/dev/null 2>&1
 	fi
 	if [ -n "$podman" ] && [ -d "$tmp/podman" ]; then
 		ep rm -a -f -t 0 >/dev/null 2>&1
@@ -137,7 +141,7 @@ cleanup() {
 	fi
 	# dockerd makes /run/docker/plugins whatever its exec root says.
 	[ "$run_docker_existed" = 1 ] || rmdir /run/docker/plugins /run/docker 2>/dev/null
-	rm -rf "$tmp"
+	rm -rf "$tmp" "$run"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
@@ -151,7 +155,7 @@ docker_start() {
 		mkdir -p "$tmp/docker"/{data,exec,client}
 		printf '{"deprecated-key-path": "%s"}\n' "$tmp/docker/key.json" >"$tmp/docker/daemon.json"
 		"$DOCKERD" --config-file "$tmp/docker/daemon.json" \
-			--data-root "$tmp/docker/data" --exec-root "$tmp/docker/exec" \
+			--data-root "$tmp/docker/data" --exec-root "$run/docker" \
 			--pidfile "$tmp/docker/docker.pid" -H "unix://$tmp/docker/docker.sock" \
 			--bridge=none --iptables=false --ip6tables=false --storage-driver "$driver" \
 			--cgroup-parent "/$cgparent-docker" \
@@ -305,7 +309,7 @@ else
 	cat >"$tmp/podman/storage.conf" <<-EOF
 		[storage]
 		driver = "overlay"
-		runroot = "$tmp/podman/runroot"
+		runroot = "$run/podman"
 		graphroot = "$tmp/podman/root"
 	EOF
 	ep import "$tmp/rootfs.tar" "$image" >/dev/null 2>"$tmp/err" ||
