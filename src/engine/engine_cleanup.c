@@ -36,7 +36,9 @@ static int copy_file(const char *from, const char *to, struct error **err)
         _cleanup_free_ char *text = fs_read_file(from, &len, err);
         if (!text)
                 return -1;
-        return fs_write_file_atomic(to, text, len, 0600, err);
+        /* Replaced by rename, not synced: the copy is as durable as the container's record
+         * (SQLite with synchronous=NORMAL), and syncing four files cost every create ~8 ms. */
+        return fs_replace_file(to, text, len, 0600, err);
 }
 
 /* FROM_DIR's bundle files to TO_DIR (made when missing). */
