@@ -226,6 +226,12 @@ static void dispatch(struct request *req)
 
 static enum MHD_Result queue(struct request *req)
 {
+        /* What the request holds (an upload session) is let go before the reply leaves: a
+         * client may send its next request on another connection as soon as it has it. */
+        if (req->done) {
+                req->done(req);
+                req->done = NULL;
+        }
         if (req->response == NULL) {
                 struct error *err = NULL;
                 error_set(&err, 0, "no reply");
