@@ -558,12 +558,49 @@ fail:
         return NULL;
 }
 
+/* The container's network lock (RUNROOT/containers/ID/network.lock): setup and teardown of one
+ * container never interleave, so the exit command's teardown of a run cannot remove what a
+ * `start` right after it set up. -1 when the directory is gone (nothing to protect). */
+static int lock_container(struct engine *e, const char *id)
+{
+        _cleanup_free_ char *dir = engine_container_run_dir(e, id);
+        _cleanup_free_ char *path = xasprintf("%s/network.lock", dir);
+        int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+        if (fd < 0)
+                return -1;
+        while (flock(fd, LOCK_EX) < 0 && errno == EINTR)
+                ;
+        return fd;
+}
+
+static int teardown_locked(struct engine *e, const struct container_row *row, struct error **err);
+
+int engine_network_teardown(struct engine *e, const struct container_row *row, struct error **err)
+{
+        int lock = lock_container(e, row->id);
+        int rc = teardown_locked(e, row, err);
+        if (lock >= 0)
+                close(lock);
+        return rc;
+}
+
+static int setup_locked(struct engine *e, struct container_row *row, struct error **err);
+
 int engine_network_setup(struct engine *e, struct container_row *row, struct error **err)
 {
         if (!engine_network_needs_teardown(row))
                 return 0;
+        int lock = lock_container(e, row->id);
+        int rc = setup_locked(e, row, err);
+        if (lock >= 0)
+                close(lock);
+        return rc;
+}
+
+static int setup_locked(struct engine *e, struct container_row *row, struct error **err)
+{
         /* Whatever a previous run left (a crash before its teardown) goes first. */
-        if (engine_network_teardown(e, row, err) < 0)
+        if (teardown_locked(e, row, err) < 0)
                 return -1;
         const char *recorded = json_string_value(json_object_get(row->data, "netns"));
         _cleanup_free_ char *netns = recorded ? xstrdup(recorded) : netns_path_of(e, row->id);
@@ -620,7 +657,7 @@ undo:
         }
         {
                 struct error *ignored = NULL;
-                (void)engine_network_teardown(e, row, &ignored);
+                (void)teardown_locked(e, row, &ignored);
                 error_free(&ignored);
         }
 out:
@@ -629,7 +666,7 @@ out:
         return ret;
 }
 
-int engine_network_teardown(struct engine *e, const struct container_row *row, struct error **err)
+static int teardown_locked(struct engine *e, const struct container_row *row, struct error **err)
 {
         const char *recorded = json_string_value(json_object_get(row->data, "netns"));
         _cleanup_free_ char *netns = recorded ? xstrdup(recorded) : netns_path_of(e, row->id);
@@ -943,6 +980,7 @@ int engine_network_connect(struct engine *e, const char *network, struct contain
         if (find_network(e, network, &net, err) < 0)
                 return -1;
         int ret = -1;
+        int lock = lock_container(e, row->id);
         json_t *list = json_object_get(row->data, "networks");
         json_t *state = NULL;
         if (!json_is_array(list)) {
@@ -994,6 +1032,8 @@ int engine_network_connect(struct engine *e, const char *network, struct contain
                               json_pack("{s:s, s:o}", "name", net.name, "aliases", alias_list));
         ret = container_db_update_data(e->containers, row->id, row->data, err);
 out:
+        if (lock >= 0)
+                close(lock);
         json_decref(state);
         network_release(&net);
         return ret;
@@ -1006,6 +1046,7 @@ int engine_network_disconnect(struct engine *e, const char *network, struct cont
         if (find_network(e, network, &net, err) < 0)
                 return -1;
         int ret = -1;
+        int lock = lock_container(e, row->id);
         json_t *state = NULL;
         json_t *list = json_object_get(row->data, "networks");
         size_t i, index = (size_t)-1;
@@ -1046,6 +1087,8 @@ int engine_network_disconnect(struct engine *e, const char *network, struct cont
         json_array_remove(list, index);
         ret = container_db_update_data(e->containers, row->id, row->data, err);
 out:
+        if (lock >= 0)
+                close(lock);
         json_decref(state);
         network_release(&net);
         return ret;
