@@ -170,7 +170,7 @@ static int record(struct engine *e, const struct container_row *row, json_t *hc,
         bool in_start_period = start_ns - started_ns < health_config_start_period_ns(hc);
         health_state_record(state, entry, passed, health_config_retries(hc), in_start_period);
         char *text = json_dumps(state, JSON_COMPACT);
-        int ret = fs_write_file_atomic(path, text, strlen(text), 0600, err);
+        int ret = fs_replace_file(path, text, strlen(text), 0600, err);
         free(text);
         json_decref(state);
         container_lock_release(&lock);
