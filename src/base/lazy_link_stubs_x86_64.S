@@ -197,6 +197,7 @@ slot_\name:
         LAZY LAZY_LIBMICROHTTPD, MHD_get_connection_info
         LAZY LAZY_LIBMICROHTTPD, MHD_get_connection_values
         LAZY LAZY_LIBMICROHTTPD, MHD_get_daemon_info
+        LAZY LAZY_LIBMICROHTTPD, MHD_is_feature_supported
         LAZY LAZY_LIBMICROHTTPD, MHD_lookup_connection_value
         LAZY LAZY_LIBMICROHTTPD, MHD_queue_response
         LAZY LAZY_LIBMICROHTTPD, MHD_quiesce_daemon

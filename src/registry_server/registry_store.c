@@ -1,11 +1,15 @@
 /* The registry server's records in SQLite beside the content store (registry_store.h). */
 #include "registry_store.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <sqlite3.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/file.h>
+#include <unistd.h>
 
 #include "base/alloc.h"
 #include "base/fs.h"
@@ -16,6 +20,7 @@
 
 struct registry_store {
         char *db_path;
+        char *lock_path;
         struct content_store *content;
         pthread_mutex_t lock; /* guards the pool */
         sqlite3 *pool[POOL_MAX];
@@ -35,7 +40,19 @@ static const char schema[] =
     "CREATE TABLE IF NOT EXISTS manifest_references(repo TEXT NOT NULL, manifest TEXT NOT NULL,"
     "  digest TEXT NOT NULL, PRIMARY KEY(repo, manifest, digest)) WITHOUT ROWID;"
     "CREATE TABLE IF NOT EXISTS tags(repo TEXT NOT NULL, tag TEXT NOT NULL,"
-    "  digest TEXT NOT NULL, PRIMARY KEY(repo, tag)) WITHOUT ROWID;";
+    "  digest TEXT NOT NULL, PRIMARY KEY(repo, tag)) WITHOUT ROWID;"
+    /* Garbage collection asks whether any repository links a digest. */
+    "CREATE INDEX IF NOT EXISTS blobs_by_digest ON blobs(digest);"
+    "CREATE INDEX IF NOT EXISTS references_by_digest ON manifest_references(repo, digest);";
+
+/* Columns added after the first release of the schema, added to older databases. */
+static const struct {
+        const char *table, *column, *sql;
+} migrations[] = {
+    /* When a repository last linked the blob (seconds since the epoch): garbage collection
+     * spares links younger than its grace period (a push between its blobs and manifest). */
+    {"blobs", "linked", "ALTER TABLE blobs ADD COLUMN linked INTEGER NOT NULL DEFAULT 0"},
+};
 
 static int db_error(sqlite3 *db, struct error **err, const char *what)
 {
@@ -71,6 +88,7 @@ int registry_store_open(const char *dir, struct registry_store **out, struct err
         struct registry_store *store = xcalloc(1, sizeof(*store));
         pthread_mutex_init(&store->lock, NULL);
         store->db_path = xasprintf("%s/registry.db", dir);
+        store->lock_path = xasprintf("%s/gc.lock", dir);
         if (content_store_open(dir, &store->content, err) < 0)
                 goto fail;
         sqlite3 *db = db_open(store->db_path, err);
@@ -80,6 +98,16 @@ int registry_store_open(const char *dir, struct registry_store **out, struct err
         if (sqlite3_exec(db, schema, NULL, NULL, NULL) != SQLITE_OK) {
                 db_error(db, err, "create tables");
                 goto fail;
+        }
+        for (size_t i = 0; i < ARRAY_SIZE(migrations); i++) {
+                _cleanup_free_ char *probe = xasprintf("SELECT %s FROM %s LIMIT 0",
+                                                       migrations[i].column, migrations[i].table);
+                if (sqlite3_exec(db, probe, NULL, NULL, NULL) == SQLITE_OK)
+                        continue;
+                if (sqlite3_exec(db, migrations[i].sql, NULL, NULL, NULL) != SQLITE_OK) {
+                        db_error(db, err, "add a column");
+                        goto fail;
+                }
         }
         *out = store;
         return 0;
@@ -97,6 +125,7 @@ void registry_store_free(struct registry_store *store)
         content_store_free(store->content);
         pthread_mutex_destroy(&store->lock);
         free(store->db_path);
+        free(store->lock_path);
         free(store);
 }
 
@@ -227,8 +256,10 @@ static int link_blob(sqlite3 *db, const char *repo, const char *digest, int64_t 
         if (run(db, r, err) < 0)
                 return -1;
         _cleanup_stmt_ sqlite3_stmt *b =
-            prepare(db, "INSERT OR REPLACE INTO blobs(repo, digest, size) VALUES(?, ?, ?)", err, 2,
-                    repo, digest);
+            prepare(db,
+                    "INSERT OR REPLACE INTO blobs(repo, digest, size, linked)"
+                    " VALUES(?, ?, ?, CAST(strftime('%s', 'now') AS INTEGER))",
+                    err, 2, repo, digest);
         if (b == NULL)
                 return -1;
         sqlite3_bind_int64(b, 3, size);
@@ -493,4 +524,70 @@ json_t *registry_store_referrers(struct registry_store *store, const char *repo,
                 return NULL;
         }
         return out;
+}
+
+int registry_store_gc_lock(struct registry_store *store, bool exclusive, struct error **err)
+{
+        /* Its own open file description each time: flock() locks conflict between
+         * descriptions, also within one process (the server's GC against its uploads). */
+        int fd = open(store->lock_path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+        if (fd < 0)
+                return error_set(err, errno, "open %s", store->lock_path);
+        while (flock(fd, exclusive ? LOCK_EX : LOCK_SH) < 0) {
+                if (errno != EINTR) {
+                        error_set(err, errno, "lock %s", store->lock_path);
+                        close(fd);
+                        return -1;
+                }
+        }
+        return fd;
+}
+
+void registry_store_gc_unlock(int fd)
+{
+        if (fd >= 0)
+                close(fd);
+}
+
+int registry_store_gc_unlink_unreferenced(struct registry_store *store, int64_t cutoff,
+                                          bool dry_run, uint64_t *count, struct error **err)
+{
+        DB_SCOPE(store, db, -1);
+        static const char where[] =
+            " FROM blobs WHERE linked < ?1"
+            " AND NOT EXISTS (SELECT 1 FROM manifests m WHERE m.repo = blobs.repo"
+            "   AND m.digest = blobs.digest)"
+            " AND NOT EXISTS (SELECT 1 FROM manifest_references r WHERE r.repo = blobs.repo"
+            "   AND r.digest = blobs.digest)";
+        _cleanup_free_ char *sql = xasprintf("%s%s", dry_run ? "SELECT count(*)" : "DELETE", where);
+        _cleanup_stmt_ sqlite3_stmt *st = prepare(db, sql, err, 0);
+        if (st == NULL)
+                return -1;
+        sqlite3_bind_int64(st, 1, cutoff);
+        if (begin(db, err) < 0)
+                return -1;
+        int rc = sqlite3_step(st);
+        if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
+                db_error(db, err, "remove unreferenced links");
+                return commit_or_rollback(db, -1, err);
+        }
+        *count = dry_run ? (uint64_t)sqlite3_column_int64(st, 0) : (uint64_t)sqlite3_changes(db);
+        sqlite3_reset(st);
+        return commit_or_rollback(db, 0, err);
+}
+
+int registry_store_digest_linked(struct registry_store *store, const struct digest *digest,
+                                 struct error **err)
+{
+        DB_SCOPE(store, db, -1);
+        _cleanup_stmt_ sqlite3_stmt *st =
+            prepare(db, "SELECT 1 FROM blobs WHERE digest = ? LIMIT 1", err, 1, digest->text);
+        if (st == NULL)
+                return -1;
+        int rc = sqlite3_step(st);
+        if (rc == SQLITE_ROW)
+                return 1;
+        if (rc == SQLITE_DONE)
+                return 0;
+        return db_error(db, err, "read blob links");
 }

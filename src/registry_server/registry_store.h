@@ -84,3 +84,18 @@ json_t *registry_store_catalog(struct registry_store *store, const char *last, u
 json_t *registry_store_referrers(struct registry_store *store, const char *repo,
                                  const struct digest *subject, const char *artifact_type,
                                  struct error **err);
+
+/* Garbage collection (registry_gc.c). Writers that make a blob referenced (an upload's commit
+ * and link, a mount, a manifest's check and record) hold the lock shared; the collector holds
+ * it exclusive while it removes links and while it removes each file, after checking again
+ * that no repository links it. A lock file in DIR: it works across processes (`berth registry
+ * gc` beside a serving registry). Returns a descriptor that registry_store_gc_unlock releases. */
+int registry_store_gc_lock(struct registry_store *store, bool exclusive, struct error **err);
+void registry_store_gc_unlock(int fd);
+/* Removes (or with DRY_RUN counts) repository links to blobs that no manifest of the repository
+ * references and that are not manifests themselves, linked before CUTOFF (epoch seconds). */
+int registry_store_gc_unlink_unreferenced(struct registry_store *store, int64_t cutoff,
+                                          bool dry_run, uint64_t *count, struct error **err);
+/* Whether any repository links DIGEST: 1, 0, -1. */
+int registry_store_digest_linked(struct registry_store *store, const struct digest *digest,
+                                 struct error **err);

@@ -23,6 +23,12 @@ void registry_server_config_init(struct registry_server_config *c)
             .max_connections = 1024,
             .access_log = xstrdup("-"),
             .access_log_format = ACCESS_LOG_JSON,
+            .htpasswd_realm = xstrdup("berth-registry"),
+            .token_service = xstrdup("berth-registry"),
+            .token_issuer = xstrdup("berth-registry"),
+            .token_expiration = 300,
+            /* Longer than any push takes between a blob's upload and its manifest. */
+            .gc_grace_period = 3600,
         };
 }
 
@@ -31,11 +37,27 @@ void registry_server_config_release(struct registry_server_config *c)
         free(c->addr);
         free(c->storage);
         free(c->access_log);
+        free(c->htpasswd_path);
+        free(c->htpasswd_realm);
+        free(c->token_realm);
+        free(c->token_service);
+        free(c->token_issuer);
+        free(c->token_rootcertbundle);
+        free(c->token_signing_key);
+        free(c->tls_certificate);
+        free(c->tls_key);
         *c = (struct registry_server_config){0};
 }
 
 /* A scalar setting's parser: TEXT into the field at FIELD. */
-enum setting_type { SETTING_STRING, SETTING_BOOL, SETTING_SIZE, SETTING_UINT, SETTING_LOG_FORMAT };
+enum setting_type {
+        SETTING_STRING,
+        SETTING_BOOL,
+        SETTING_SIZE,
+        SETTING_UINT,
+        SETTING_DURATION,
+        SETTING_LOG_FORMAT
+};
 
 static const struct setting {
         const char *path; /* dotted keys */
@@ -49,13 +71,34 @@ static const struct setting {
     {"limits.max_manifest_size", SETTING_SIZE,
      offsetof(struct registry_server_config, max_manifest_size)},
     {"limits.max_blob_size", SETTING_SIZE, offsetof(struct registry_server_config, max_blob_size)},
-    {"limits.connection_timeout", SETTING_UINT,
+    {"limits.connection_timeout", SETTING_DURATION,
      offsetof(struct registry_server_config, connection_timeout)},
-    {"limits.upload_timeout", SETTING_UINT,
+    {"limits.upload_timeout", SETTING_DURATION,
      offsetof(struct registry_server_config, upload_timeout)},
     {"limits.threads", SETTING_UINT, offsetof(struct registry_server_config, threads)},
     {"limits.max_connections", SETTING_UINT,
      offsetof(struct registry_server_config, max_connections)},
+    {"limits.max_connections_per_ip", SETTING_UINT,
+     offsetof(struct registry_server_config, max_connections_per_ip)},
+    {"auth.htpasswd.path", SETTING_STRING, offsetof(struct registry_server_config, htpasswd_path)},
+    {"auth.htpasswd.realm", SETTING_STRING,
+     offsetof(struct registry_server_config, htpasswd_realm)},
+    {"auth.token.realm", SETTING_STRING, offsetof(struct registry_server_config, token_realm)},
+    {"auth.token.service", SETTING_STRING, offsetof(struct registry_server_config, token_service)},
+    {"auth.token.issuer", SETTING_STRING, offsetof(struct registry_server_config, token_issuer)},
+    {"auth.token.rootcertbundle", SETTING_STRING,
+     offsetof(struct registry_server_config, token_rootcertbundle)},
+    {"auth.token.builtin", SETTING_BOOL, offsetof(struct registry_server_config, token_builtin)},
+    {"auth.token.signing_key", SETTING_STRING,
+     offsetof(struct registry_server_config, token_signing_key)},
+    {"auth.token.expiration", SETTING_DURATION,
+     offsetof(struct registry_server_config, token_expiration)},
+    {"auth.token.anonymous_pull", SETTING_BOOL,
+     offsetof(struct registry_server_config, token_anonymous_pull)},
+    {"tls.certificate", SETTING_STRING, offsetof(struct registry_server_config, tls_certificate)},
+    {"tls.key", SETTING_STRING, offsetof(struct registry_server_config, tls_key)},
+    {"gc.interval", SETTING_DURATION, offsetof(struct registry_server_config, gc_interval)},
+    {"gc.grace_period", SETTING_DURATION, offsetof(struct registry_server_config, gc_grace_period)},
     {"log.access", SETTING_STRING, offsetof(struct registry_server_config, access_log)},
     {"log.format", SETTING_LOG_FORMAT, offsetof(struct registry_server_config, access_log_format)},
 };
@@ -96,6 +139,29 @@ static bool parse_size(const char *text, uint64_t *out)
         return true;
 }
 
+/* "90", "90s", "15m", "2h", "1d": seconds. */
+static bool parse_duration(const char *text, unsigned *out)
+{
+        char *end = NULL;
+        errno = 0;
+        unsigned long long v = strtoull(text, &end, 10);
+        if (errno || end == text || text[0] == '-')
+                return false;
+        unsigned long long mult = 1;
+        if (*end == 's')
+                end++;
+        else if (*end == 'm')
+                mult = 60, end++;
+        else if (*end == 'h')
+                mult = 3600, end++;
+        else if (*end == 'd')
+                mult = 86400, end++;
+        if (*end != '\0' || v > UINT32_MAX / mult)
+                return false;
+        *out = (unsigned)(v * mult);
+        return true;
+}
+
 static int apply(struct registry_server_config *c, const struct setting *s, const char *text,
                  struct error **err)
 {
@@ -126,6 +192,12 @@ static int apply(struct registry_server_config *c, const struct setting *s, cons
                 *(unsigned *)field = (unsigned)v;
                 return 0;
         }
+        case SETTING_DURATION:
+                if (!parse_duration(text, (unsigned *)field))
+                        return error_set(err, 0,
+                                         "%s: \"%s\" is not a duration (90, 90s, 15m, 2h, 1d)",
+                                         s->path, text);
+                return 0;
         case SETTING_LOG_FORMAT:
                 if (strcmp(text, "json") == 0)
                         *(enum access_log_format *)field = ACCESS_LOG_JSON;

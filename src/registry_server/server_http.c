@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "base/alloc.h"
+#include "base/fs.h"
 #include "base/log.h"
 #include "server_internal.h"
 
@@ -193,6 +194,17 @@ static const struct endpoint {
 
 static void dispatch(struct request *req)
 {
+        /* Outside /v2: no registry auth (the token issuer checks its own credentials). */
+        if (strcmp(req->path, "/token") == 0 || strcmp(req->path, "/metrics") == 0) {
+                bool token = req->path[1] == 't';
+                req->route.kind = token ? ROUTE_TOKEN : ROUTE_METRICS;
+                if (strcmp(req->method, "GET") != 0 && strcmp(req->method, "HEAD") != 0)
+                        /* 404, not 405, to a POST /token: containerd then falls back from
+                         * OAuth2's POST to docker's GET. */
+                        return reply_buffer(req, MHD_HTTP_NOT_FOUND, "text/plain; charset=utf-8",
+                                            "404 page not found\n", 19);
+                return token ? token_issue(req) : metrics_get(req);
+        }
         enum route_kind kind = route_parse(req->path, &req->route);
         if (kind == ROUTE_NOT_FOUND) {
                 reply_buffer(req, MHD_HTTP_NOT_FOUND, "text/plain; charset=utf-8",
@@ -379,6 +391,12 @@ static void on_completed(void *cls, struct MHD_Connection *connection, void **re
         if (req->done)
                 req->done(req);
         access_log(req, code == MHD_REQUEST_TERMINATED_COMPLETED_OK);
+        struct timespec now;
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        registry_metrics_request(req->server->metrics, req,
+                                 (double)(now.tv_sec - req->started.tv_sec) +
+                                     (double)(now.tv_nsec - req->started.tv_nsec) / 1e9);
+        json_decref(req->claims);
         if (req->response)
                 MHD_destroy_response(req->response);
         atomic_fetch_sub(&req->server->active, 1);
@@ -427,6 +445,75 @@ static int parse_addr(const char *addr, struct sockaddr_storage *out, socklen_t 
         return 0;
 }
 
+/* Collects garbage every gc_interval seconds until told to stop. */
+struct gc_thread {
+        struct registry_server *server;
+        pthread_t thread;
+        pthread_mutex_t lock;
+        pthread_cond_t wake;
+        bool stop;
+};
+
+static void *gc_loop(void *arg)
+{
+        struct gc_thread *g = arg;
+        const struct registry_server_config *c = g->server->config;
+        pthread_mutex_lock(&g->lock);
+        while (!g->stop) {
+                struct timespec until;
+                clock_gettime(CLOCK_MONOTONIC, &until);
+                until.tv_sec += c->gc_interval;
+                while (!g->stop && pthread_cond_timedwait(&g->wake, &g->lock, &until) == 0)
+                        ;
+                if (g->stop)
+                        break;
+                pthread_mutex_unlock(&g->lock);
+                struct registry_gc_report report;
+                struct error *err = NULL;
+                if (registry_gc_run(g->server->store, c->gc_grace_period, false, &report, &err) <
+                    0) {
+                        log_error("registry: %s", err->msg);
+                        error_free(&err);
+                } else {
+                        registry_metrics_gc(g->server->metrics, &report);
+                        log_info("registry gc: %" PRIu64 " blobs (%" PRIu64 " bytes) and %" PRIu64
+                                 " links removed, %" PRIu64 " blobs kept",
+                                 report.blobs_removed, report.bytes_removed, report.links_removed,
+                                 report.blobs_kept);
+                }
+                pthread_mutex_lock(&g->lock);
+        }
+        pthread_mutex_unlock(&g->lock);
+        return NULL;
+}
+
+static int gc_thread_start(struct gc_thread *g, struct registry_server *s, struct error **err)
+{
+        g->server = s;
+        g->stop = false;
+        pthread_mutex_init(&g->lock, NULL);
+        pthread_condattr_t attr;
+        pthread_condattr_init(&attr);
+        pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+        pthread_cond_init(&g->wake, &attr);
+        pthread_condattr_destroy(&attr);
+        int rc = pthread_create(&g->thread, NULL, gc_loop, g);
+        if (rc != 0)
+                return error_set(err, rc, "start the garbage collector");
+        return 0;
+}
+
+static void gc_thread_stop(struct gc_thread *g)
+{
+        pthread_mutex_lock(&g->lock);
+        g->stop = true;
+        pthread_cond_signal(&g->wake);
+        pthread_mutex_unlock(&g->lock);
+        pthread_join(g->thread, NULL);
+        pthread_cond_destroy(&g->wake);
+        pthread_mutex_destroy(&g->lock);
+}
+
 static int open_access_log(const struct registry_server_config *c, struct error **err)
 {
         if (c->access_log == NULL || c->access_log[0] == '\0')
@@ -445,12 +532,31 @@ int registry_server_serve(const struct registry_server_config *c, struct error *
         socklen_t addr_len = 0;
         if (parse_addr(c->addr, &addr, &addr_len, err) < 0)
                 return -1;
-        struct registry_server s = {.config = c, .access_log_fd = -1};
+        bool tls = (c->tls_certificate && c->tls_certificate[0]) || (c->tls_key && c->tls_key[0]);
+        _cleanup_free_ char *tls_cert = NULL, *tls_key = NULL;
+        if (tls) {
+                if (!c->tls_certificate || !c->tls_certificate[0] || !c->tls_key || !c->tls_key[0])
+                        return error_set(err, 0, "tls: both a certificate and a key are needed");
+                tls_cert = fs_read_file(c->tls_certificate, NULL, err);
+                if (tls_cert == NULL)
+                        return error_wrap(err, "tls certificate");
+                tls_key = fs_read_file(c->tls_key, NULL, err);
+                if (tls_key == NULL)
+                        return error_wrap(err, "tls key");
+                if (MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES)
+                        return error_set(err, 0, "tls: libmicrohttpd was built without TLS");
+        }
+        struct registry_server s = {.config = c, .access_log_fd = -1, .tls = tls};
         if (registry_store_open(c->storage, &s.store, err) < 0)
                 return -1;
         s.content = registry_store_content(s.store);
+        s.metrics = registry_metrics_new();
         upload_table_init(&s.uploads);
         int rc = -1;
+        struct gc_thread gc = {0};
+        bool gc_running = false;
+        if (registry_auth_init(&s, err) < 0)
+                goto out;
         s.access_log_fd = open_access_log(c, err);
         if (s.access_log_fd == -2)
                 goto out;
@@ -466,9 +572,22 @@ int registry_server_serve(const struct registry_server_config *c, struct error *
         unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG;
         if (addr.ss_family == AF_INET6)
                 flags |= MHD_USE_IPv6;
+        /* Options that only some settings need go first; MHD_OPTION_END ends the list early. */
+        struct MHD_OptionItem extra[4];
+        size_t n_extra = 0;
+        if (tls) {
+                flags |= MHD_USE_TLS;
+                extra[n_extra++] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_CERT, 0, tls_cert};
+                extra[n_extra++] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_KEY, 0, tls_key};
+        }
+        if (c->max_connections_per_ip)
+                extra[n_extra++] = (struct MHD_OptionItem){
+                    MHD_OPTION_PER_IP_CONNECTION_LIMIT, (intptr_t)c->max_connections_per_ip, NULL};
+        extra[n_extra] = (struct MHD_OptionItem){MHD_OPTION_END, 0, NULL};
         s.daemon = MHD_start_daemon(
-            flags, 0, NULL, NULL, on_request, &s, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
-            MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr, MHD_OPTION_THREAD_POOL_SIZE,
+            flags, 0, NULL, NULL, on_request, &s, MHD_OPTION_ARRAY, extra,
+            MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL, MHD_OPTION_SOCK_ADDR,
+            (struct sockaddr *)&addr, MHD_OPTION_THREAD_POOL_SIZE,
             (unsigned)(c->threads ? c->threads : 1), MHD_OPTION_CONNECTION_TIMEOUT,
             (unsigned)c->connection_timeout, MHD_OPTION_CONNECTION_LIMIT,
             (unsigned)c->max_connections,
@@ -481,9 +600,16 @@ int registry_server_serve(const struct registry_server_config *c, struct error *
                 goto restore;
         }
         const union MHD_DaemonInfo *info = MHD_get_daemon_info(s.daemon, MHD_DAEMON_INFO_BIND_PORT);
-        fprintf(stderr, "berth registry: serving %s on %s (port %u)\n", c->storage, c->addr,
-                info ? (unsigned)info->port : 0u);
+        fprintf(stderr, "berth registry: serving %s on %s (port %u, %s)\n", c->storage, c->addr,
+                info ? (unsigned)info->port : 0u, tls ? "https" : "http");
         fflush(stderr);
+        if (c->gc_interval > 0) {
+                if (gc_thread_start(&gc, &s, err) < 0) {
+                        MHD_stop_daemon(s.daemon);
+                        goto restore;
+                }
+                gc_running = true;
+        }
 
         int sig = 0;
         while (sigwait(&stop, &sig) != 0)
@@ -500,6 +626,10 @@ int registry_server_serve(const struct registry_server_config *c, struct error *
 restore:
         pthread_sigmask(SIG_SETMASK, &old, NULL);
 out:
+        if (gc_running)
+                gc_thread_stop(&gc);
+        registry_auth_free(s.auth);
+        registry_metrics_free(s.metrics);
         upload_table_release(&s.uploads);
         if (s.access_log_fd >= 0)
                 close(s.access_log_fd);

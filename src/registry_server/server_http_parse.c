@@ -98,7 +98,12 @@ const char *route_kind_name(enum route_kind kind)
                 return "upload";
         case ROUTE_REFERRERS:
                 return "referrers";
+        case ROUTE_TOKEN:
+                return "token";
+        case ROUTE_METRICS:
+                return "metrics";
         case ROUTE_NOT_FOUND:
+        case ROUTE_KIND_COUNT:
                 break;
         }
         return "none";

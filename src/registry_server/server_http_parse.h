@@ -18,6 +18,9 @@ enum route_kind {
         ROUTE_UPLOAD_START, /* /v2/<name>/blobs/uploads/ */
         ROUTE_UPLOAD,       /* /v2/<name>/blobs/uploads/<session> */
         ROUTE_REFERRERS,    /* /v2/<name>/referrers/<digest> */
+        ROUTE_TOKEN,        /* /token: the built-in token issuer (not a /v2 route) */
+        ROUTE_METRICS,      /* /metrics (not a /v2 route) */
+        ROUTE_KIND_COUNT,
 };
 
 /* NAME and REFERENCE are newly allocated (NULL where the route has none). NAME is not checked

@@ -42,8 +42,14 @@ struct upload_table {
         struct upload *head;
 };
 
+struct registry_auth;
+struct registry_metrics;
+
 struct registry_server {
         const struct registry_server_config *config;
+        struct registry_auth *auth;       /* NULL: no auth */
+        struct registry_metrics *metrics; /* never NULL while serving */
+        bool tls;
         struct registry_store *store;
         struct content_store *content;
         struct upload_table uploads;
@@ -73,6 +79,9 @@ struct request {
         void (*finish)(struct request *req);
         void (*done)(struct request *req); /* cleanup when the request ends, even aborted */
         void *ctx;
+        /* What auth allowed: everything (no auth, basic auth), or a token's claims. */
+        bool access_all;
+        json_t *claims;
 };
 
 /* Request accessors. */
@@ -112,6 +121,26 @@ void manifest_delete(struct request *req);
 void tags_list(struct request *req);
 void catalog_list(struct request *req);
 void referrers_list(struct request *req);
+
+/* Auth (server_auth.c): sets server->auth and server->authorize from the configuration. */
+int registry_auth_init(struct registry_server *s, struct error **err);
+void registry_auth_free(struct registry_auth *a);
+/* The built-in token issuer's endpoint (GET /token). */
+void token_issue(struct request *req);
+/* Whether the request's credentials allow ACTION on REPO (no reply: a cross-repository mount
+ * from a repository the client may not read simply does not happen). */
+bool request_allowed(struct request *req, enum registry_action action, const char *repo);
+
+/* Metrics (server_metrics.c), in Prometheus' text format at /metrics. */
+struct registry_metrics *registry_metrics_new(void);
+void registry_metrics_free(struct registry_metrics *m);
+/* Counts a finished request. */
+void registry_metrics_request(struct registry_metrics *m, const struct request *req,
+                              double seconds);
+void registry_metrics_gc(struct registry_metrics *m, const struct registry_gc_report *report);
+void metrics_get(struct request *req);
+/* Sessions open now. */
+size_t upload_table_count(struct upload_table *t);
 
 /* Upload sessions (server_upload.c). */
 void upload_table_init(struct upload_table *t);

@@ -270,7 +270,7 @@ static void manifest_put_finish(struct request *req)
         struct manifest_request *mr = req->ctx;
         struct registry_server *s = req->server;
         if (mr->body.too_large)
-                return reply_error(req, MHD_HTTP_CONTENT_TOO_LARGE, "MANIFEST_INVALID",
+                return reply_error(req, MHD_HTTP_CONTENT_TOO_LARGE, "SIZE_INVALID",
                                    "the manifest is larger than %" PRIu64 " bytes",
                                    s->config->max_manifest_size);
         const char *data = mr->body.data ? mr->body.data : "";
@@ -278,6 +278,7 @@ static void manifest_put_finish(struct request *req)
         struct error *err = NULL;
         json_t *errors = NULL;
         struct tag_list extra = {0};
+        int gc_lock = -1;
         if (manifest_doc_read(data, mr->body.len, request_header(req, MHD_HTTP_HEADER_CONTENT_TYPE),
                               &m, &err) < 0) {
                 reply_error(req, MHD_HTTP_BAD_REQUEST, "MANIFEST_INVALID", "%s", err->msg);
@@ -303,6 +304,13 @@ static void manifest_put_finish(struct request *req)
                 extra.tags = xmalloc(sizeof(*extra.tags));
                 extra.tags[0] = req->route.reference;
                 extra.n = 1;
+        }
+        /* From the check of what it references to its record, under the shared GC lock: a
+         * collection cannot remove a blob the check found. */
+        gc_lock = registry_store_gc_lock(s->store, false, &err);
+        if (gc_lock < 0) {
+                reply_internal(req, &err);
+                goto out;
         }
         errors = json_array();
         if (manifest_refs_check(req, &m, errors, &err) < 0) {
@@ -349,6 +357,7 @@ static void manifest_put_finish(struct request *req)
                 for (size_t i = 0; i < extra.n; i++)
                         reply_header(req, "OCI-Tag", extra.tags[i]);
 out:
+        registry_store_gc_unlock(gc_lock);
         json_decref(errors);
         free(extra.tags);
         manifest_doc_release(&m);
@@ -390,7 +399,7 @@ void manifest_put(struct request *req)
         uint64_t max = req->server->config->max_manifest_size;
         const char *cl = request_header(req, MHD_HTTP_HEADER_CONTENT_LENGTH);
         if (cl && strtoull(cl, NULL, 10) > max)
-                return reply_error(req, MHD_HTTP_CONTENT_TOO_LARGE, "MANIFEST_INVALID",
+                return reply_error(req, MHD_HTTP_CONTENT_TOO_LARGE, "SIZE_INVALID",
                                    "the manifest is larger than %" PRIu64 " bytes", max);
         struct manifest_request *mr = xcalloc(1, sizeof(*mr));
         mr->body.max = (size_t)max;

@@ -37,6 +37,16 @@ void upload_table_release(struct upload_table *t)
         pthread_mutex_destroy(&t->lock);
 }
 
+size_t upload_table_count(struct upload_table *t)
+{
+        size_t n = 0;
+        pthread_mutex_lock(&t->lock);
+        for (struct upload *u = t->head; u; u = u->next)
+                n++;
+        pthread_mutex_unlock(&t->lock);
+        return n;
+}
+
 /* Unlinks U from T (T locked). */
 static void upload_unlink_locked(struct upload_table *t, struct upload *u)
 {
@@ -237,7 +247,19 @@ static void upload_commit(struct request *req)
         ur->drop = true;
         int64_t size = (int64_t)content_ingest_offset(ingest);
         struct error *err = NULL;
-        if (content_ingest_commit_expected(ingest, &ur->digest, &err) < 0) {
+        /* Publish and link under the shared GC lock: a collection running now cannot remove
+         * the file between the two. */
+        int lock = registry_store_gc_lock(req->server->store, false, &err);
+        if (lock < 0) {
+                content_ingest_abort(ingest, false);
+                return reply_internal(req, &err);
+        }
+        int rc = content_ingest_commit_expected(ingest, &ur->digest, &err);
+        if (rc == 0)
+                rc = registry_store_blob_link(req->server->store, req->route.name, &ur->digest,
+                                              size, &err);
+        registry_store_gc_unlock(lock);
+        if (rc < 0) {
                 /* The only client-caused failure; anything else is the disk's. */
                 if (strstr(err->msg, "digest mismatch")) {
                         reply_error(req, MHD_HTTP_BAD_REQUEST, "DIGEST_INVALID", "%s", err->msg);
@@ -246,9 +268,6 @@ static void upload_commit(struct request *req)
                 }
                 return reply_internal(req, &err);
         }
-        if (registry_store_blob_link(req->server->store, req->route.name, &ur->digest, size, &err) <
-            0)
-                return reply_internal(req, &err);
         blob_created(req, &ur->digest);
 }
 
@@ -265,20 +284,26 @@ static bool try_mount(struct request *req, const struct digest *digest)
         struct error *err = NULL;
         int64_t size = 0;
         int found = 0;
-        if (from && registry_name_valid(from))
+        int lock = registry_store_gc_lock(store, false, &err);
+        if (lock < 0) {
+                reply_internal(req, &err);
+                return true;
+        }
+        /* Only from a repository the client may pull from (else a plain session). */
+        if (from && registry_name_valid(from) && request_allowed(req, REGISTRY_ACTION_PULL, from))
                 found = registry_store_blob_get(store, from, digest, &size, &err);
         if (found == 0)
                 found = registry_store_blob_get(store, req->route.name, digest, &size, &err);
+        if (found > 0 && registry_store_blob_link(store, req->route.name, digest, size, &err) < 0)
+                found = -1;
+        registry_store_gc_unlock(lock);
         if (found < 0) {
                 reply_internal(req, &err);
                 return true;
         }
         if (found == 0)
                 return false;
-        if (registry_store_blob_link(store, req->route.name, digest, size, &err) < 0)
-                reply_internal(req, &err);
-        else
-                blob_created(req, digest);
+        blob_created(req, digest);
         return true;
 }
 

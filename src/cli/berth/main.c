@@ -59,6 +59,7 @@ static const char usage_text[] =
     "  import    make an image from a root filesystem tar\n"
     "  login     store credentials for a registry\n"
     "  logout    remove stored credentials\n"
+    "  registry  run a registry server (serve) and collect its garbage (gc)\n"
     "  version   print the version\n"
     "\n"
     "Global options:\n"
