@@ -12,6 +12,7 @@
 #include "base/alloc.h"
 #include "base/fs.h"
 #include "engine_internal.h"
+#include "engine_runtime_builtin.h"
 
 /* A program installed beside this executable (build/ or $PREFIX/bin), else NAME for PATH. */
 static char *sibling_program(const char *name)
@@ -40,6 +41,7 @@ int engine_open(const char *root, const char *runroot, const char *runtime, stru
         e->runroot = xstrdup(runroot);
         e->runtime = runtime ? xstrdup(runtime) : sibling_program("berth-runtime");
         e->monitor = sibling_program("berth-monitor");
+        e->builtin_runtime = sibling_program("berth-runtime");
         e->runtime_root = xasprintf("%s/runtime", runroot);
         _cleanup_free_ char *db = xasprintf("%s/berth.db", root);
         _cleanup_free_ char *containers = xasprintf("%s/containers", root);
@@ -67,6 +69,7 @@ void engine_free(struct engine *e)
         free(e->runtime);
         free(e->runtime_root);
         free(e->monitor);
+        free(e->builtin_runtime);
         free(e);
 }
 
@@ -111,6 +114,10 @@ static char *read_all(int fd)
 int engine_runtime(struct engine *e, const char *const *args, char **output, char **errors,
                    struct error **err)
 {
+        int rc;
+        if (!errors && strcmp(e->runtime, e->builtin_runtime) == 0 &&
+            engine_runtime_in_process(e->runtime_root, e->runtime, args, output, &rc, err))
+                return rc;
         int out_pipe[2] = {-1, -1}, err_pipe[2] = {-1, -1};
         if (pipe2(out_pipe, O_CLOEXEC) < 0 || pipe2(err_pipe, O_CLOEXEC) < 0) {
                 int saved = errno;

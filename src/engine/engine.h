@@ -23,9 +23,10 @@ struct engine {
         struct container_db *containers;
         char *root;
         char *runroot;
-        char *runtime;      /* the OCI runtime's path */
-        char *runtime_root; /* its --root */
-        char *monitor;      /* berth-monitor's path */
+        char *runtime;         /* the OCI runtime's path */
+        char *runtime_root;    /* its --root */
+        char *monitor;         /* berth-monitor's path */
+        char *builtin_runtime; /* berth-runtime beside berth: its cheap verbs run in-process */
 };
 
 /* RUNTIME NULL: berth-runtime next to this executable (or on PATH). */
@@ -73,11 +74,11 @@ struct engine_create_request {
         char **add_hosts;                      /* --add-host HOST:IP entries */
         int stop_timeout;                      /* --stop-timeout, -1: 10 */
         char **labels;                         /* KEY=VAL */
-        int64_t log_max_size; /* --log-opt max-size: the monitor rotates ctr.log; 0: never */
+        int64_t log_max_size;   /* --log-opt max-size: the monitor rotates ctr.log; 0: never */
         char **publish;         /* -p values, docker's syntax (engine_network.h) */
         bool publish_all;       /* -P: the image's ExposedPorts on random host ports */
         char **network_aliases; /* --network-alias names */
-        const char *restart;                   /* --restart POLICY, or NULL: no */
+        const char *restart;    /* --restart POLICY, or NULL: no */
         /* --health-cmd and friends, --no-healthcheck (health.h), or NULL */
         const struct engine_health_flags *health;
 };

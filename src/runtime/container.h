@@ -119,7 +119,7 @@ int container_record_save(const struct runtime_options *rt, const struct contain
 void container_record_free(struct container_record *rec);
 enum container_status container_status(const struct runtime_options *rt,
                                        const struct container_record *rec);
-const char *container_status_name(enum container_status status);
+const char *runtime_status_name(enum container_status status);
 /* State JSON (the spec's, plus runc's rootfs/created/owner) of the container. */
 char *container_state_json(const struct runtime_options *rt, const struct container_record *rec,
                            bool pretty);

@@ -102,7 +102,7 @@ int container_exec(const struct runtime_options *rt, const struct exec_options *
         enum container_status status = container_status(rt, rec);
         if (status != CONTAINER_RUNNING && status != CONTAINER_CREATED)
                 return error_set(err, 0, "cannot exec in container %s: it is %s", opts->id,
-                                 container_status_name(status));
+                                 runtime_status_name(status));
         struct oci_process *process = opts->process;
         _cleanup_oci_process_ struct oci_process *made = NULL;
         if (process == NULL) {

@@ -58,7 +58,7 @@ int container_start(const struct runtime_options *rt, const char *id, struct err
         enum container_status status = container_status(rt, rec);
         if (status != CONTAINER_CREATED)
                 return error_set(err, 0, "cannot start container %s: it is %s, not created", id,
-                                 container_status_name(status));
+                                 runtime_status_name(status));
         _cleanup_free_ char *fifo = xasprintf("%s/%s/exec.fifo", rt->root, id);
         _cleanup_close_ int fd = open(fifo, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
         if (fd < 0)
@@ -158,7 +158,7 @@ int container_delete(const struct runtime_options *rt, const char *id, bool forc
         /* runtime.md "Delete": only a stopped container may be deleted without force. */
         if (status != CONTAINER_STOPPED && !force)
                 return error_set(err, 0, "cannot delete container %s that is not stopped: %s", id,
-                                 container_status_name(status));
+                                 runtime_status_name(status));
         if (status != CONTAINER_STOPPED && rec->cgroup)
                 cgroup_kill_all(rec->cgroup, SIGKILL, NULL);
         return container_destroy(rt, rec, err);

@@ -138,7 +138,7 @@ enum container_status container_status(const struct runtime_options *rt,
         return access(fifo, F_OK) == 0 ? CONTAINER_CREATED : CONTAINER_RUNNING;
 }
 
-const char *container_status_name(enum container_status status)
+const char *runtime_status_name(enum container_status status)
 {
         switch (status) {
         case CONTAINER_CREATING:
@@ -162,7 +162,7 @@ char *container_state_json(const struct runtime_options *rt, const struct contai
         struct oci_state state = {
             .oci_version = OCI_RUNTIME_SPEC_VERSION,
             .id = rec->id,
-            .status = container_status_name(status),
+            .status = runtime_status_name(status),
             .pid = status == CONTAINER_CREATING  ? -1
                    : status == CONTAINER_STOPPED ? 0
                                                  : rec->pid,

@@ -158,11 +158,10 @@ int cmd_port(const struct berth_globals *g, int argc, char **argv)
         struct engine *e = NULL;
         struct container_row row = {0};
         int ret = 0;
-        /* No published ports until networking: the container must exist, nothing to print. */
         if (cli_open_engine(g, &e, &err) < 0 || cli_find_container(e, argv[optind], &row, &err) < 0)
+                ret = cli_fail(&err);
         else
                 ret = print_ports(e, &row, optind + 1 < argc ? argv[optind + 1] : NULL);
-                ret = cli_fail(&err);
         container_row_release(&row);
         engine_free(e);
         return ret;
