@@ -13,6 +13,7 @@
 #include "container_config.h"
 #include "container_config_internal.h"
 #include "engine_internal.h"
+#include "containers_conf.h"
 #include "engine_network.h"
 #include "engine_restart.h"
 #include "image/snapshot.h"
@@ -191,7 +192,10 @@ int engine_container_create(struct engine *e, const struct engine_create_request
                             struct container_row *out, struct error **err)
 {
         struct engine_create_options *o = r->options;
-        const char *network = o->network ? o->network : "none";
+        /* No --network: docker's bridge, unless containers.conf says otherwise. */
+        if (!o->network)
+                o->network = containers_conf_default_network();
+        const char *network = o->network;
         if (engine_network_check_request(e, r, err) < 0)
                 return -1;
         char id[65];

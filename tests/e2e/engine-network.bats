@@ -99,6 +99,28 @@ http_server() {
 	[[ "$output" != *"$web_ip"* ]]
 }
 
+@test "without --network a container is on the default bridge network, as with docker; containers.conf netns changes that" {
+	net_setup
+	printf '# nothing set\n' >"$T/empty.conf"
+	CONTAINERS_CONF=$T/empty.conf berth run -d --name plain "$IMAGE" sleep 300
+	run berth inspect -f '{{.HostConfig.NetworkMode}}' plain
+	[ "$output" = bridge ]
+	run berth exec plain ip -4 -o addr show eth0
+	[[ "$output" == *"inet 10.77.250."* ]]
+	# -p needs no --network then
+	port=$((20000 + RANDOM % 20000))
+	CONTAINERS_CONF=$T/empty.conf berth run -d --name plainweb -p "127.0.0.1:$port:8080" "$IMAGE" \
+		sh -c 'mkdir -p /www && echo plain >/www/index.html && exec httpd -f -p 8080 -h /www'
+	run wait_for curl -fsS -m 2 "http://127.0.0.1:$port/"
+	[ "$output" = plain ]
+	# netns = "host" in the file makes host the default
+	printf '[containers]\nnetns = "host"\n' >"$T/host.conf"
+	CONTAINERS_CONF=$T/host.conf berth run -d --name onhost "$IMAGE" sleep 300
+	run berth inspect -f '{{.HostConfig.NetworkMode}}' onhost
+	[ "$output" = host ]
+	berth rm -f plain plainweb onhost >/dev/null
+}
+
 @test "-p 127.0.0.1:PORT:8080 is reachable with curl; port, ps and inspect show it" {
 	net_setup
 	port=$((20000 + RANDOM % 20000))

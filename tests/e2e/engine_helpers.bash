@@ -20,6 +20,10 @@ IMAGE=localhost/busybox:test
 setup_file() {
 	export ROOTFS_TAR=$BATS_FILE_TMPDIR/busybox.tar
 	"$LIB/make-image.sh" tar "$ROOTFS_TAR"
+	# A container without --network gets `none` here, not berth's default bridge (podman's
+	# containers.conf setting, which berth reads): the tests of networks ask for them.
+	export CONTAINERS_CONF=$BATS_FILE_TMPDIR/containers.conf
+	printf '[containers]\nnetns = "none"\n' >"$CONTAINERS_CONF"
 }
 
 setup() {
