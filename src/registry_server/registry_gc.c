@@ -26,6 +26,7 @@ struct candidate {
 
 struct sweep {
         struct registry_store *store;
+        int64_t ignore_cutoff; /* a dry run: the links it would remove do not count */
         struct candidate *items;
         size_t n, cap;
         uint64_t kept;
@@ -35,7 +36,7 @@ struct sweep {
 static int collect(const struct digest *digest, int64_t size, void *ctx)
 {
         struct sweep *sw = ctx;
-        int linked = registry_store_digest_linked(sw->store, digest, &sw->error);
+        int linked = registry_store_digest_linked(sw->store, digest, sw->ignore_cutoff, &sw->error);
         if (linked < 0)
                 return -1;
         if (linked) {
@@ -77,7 +78,7 @@ int registry_gc_run(struct registry_store *store, int64_t grace_seconds, bool dr
         if (rc < 0)
                 return error_wrap(err, "garbage collection");
 
-        struct sweep sw = {.store = store};
+        struct sweep sw = {.store = store, .ignore_cutoff = dry_run ? cutoff : -1};
         if (content_store_for_each(content, collect, &sw, err) < 0 || sw.error) {
                 if (sw.error && err)
                         *err = steal_pointer(&sw.error);
@@ -100,7 +101,7 @@ int registry_gc_run(struct registry_store *store, int64_t grace_seconds, bool dr
                 lock = registry_store_gc_lock(store, true, err);
                 if (lock < 0)
                         break;
-                int linked = registry_store_digest_linked(store, &c->digest, err);
+                int linked = registry_store_digest_linked(store, &c->digest, -1, err);
                 if (linked == 0 && content_store_delete(content, &c->digest, err) == 0) {
                         report->blobs_removed++;
                         report->bytes_removed += (uint64_t)c->size;

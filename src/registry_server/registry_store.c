@@ -549,17 +549,21 @@ void registry_store_gc_unlock(int fd)
                 close(fd);
 }
 
+/* A link garbage collection removes: older than ?1, and neither a manifest of its repository
+ * nor named by one. */
+#define GC_COLLECTABLE                                                                             \
+        "blobs.linked < ?1"                                                                        \
+        " AND NOT EXISTS (SELECT 1 FROM manifests m WHERE m.repo = blobs.repo"                     \
+        "   AND m.digest = blobs.digest)"                                                          \
+        " AND NOT EXISTS (SELECT 1 FROM manifest_references r WHERE r.repo = blobs.repo"           \
+        "   AND r.digest = blobs.digest)"
+
 int registry_store_gc_unlink_unreferenced(struct registry_store *store, int64_t cutoff,
                                           bool dry_run, uint64_t *count, struct error **err)
 {
         DB_SCOPE(store, db, -1);
-        static const char where[] =
-            " FROM blobs WHERE linked < ?1"
-            " AND NOT EXISTS (SELECT 1 FROM manifests m WHERE m.repo = blobs.repo"
-            "   AND m.digest = blobs.digest)"
-            " AND NOT EXISTS (SELECT 1 FROM manifest_references r WHERE r.repo = blobs.repo"
-            "   AND r.digest = blobs.digest)";
-        _cleanup_free_ char *sql = xasprintf("%s%s", dry_run ? "SELECT count(*)" : "DELETE", where);
+        const char *sql = dry_run ? "SELECT count(*) FROM blobs WHERE " GC_COLLECTABLE
+                                  : "DELETE FROM blobs WHERE " GC_COLLECTABLE;
         _cleanup_stmt_ sqlite3_stmt *st = prepare(db, sql, err, 0);
         if (st == NULL)
                 return -1;
@@ -577,13 +581,19 @@ int registry_store_gc_unlink_unreferenced(struct registry_store *store, int64_t 
 }
 
 int registry_store_digest_linked(struct registry_store *store, const struct digest *digest,
-                                 struct error **err)
+                                 int64_t ignore_cutoff, struct error **err)
 {
         DB_SCOPE(store, db, -1);
-        _cleanup_stmt_ sqlite3_stmt *st =
-            prepare(db, "SELECT 1 FROM blobs WHERE digest = ? LIMIT 1", err, 1, digest->text);
+        const char *sql = ignore_cutoff >= 0
+                              ? "SELECT 1 FROM blobs WHERE digest = ?2 AND NOT (" GC_COLLECTABLE
+                                ") LIMIT 1"
+                              : "SELECT 1 FROM blobs WHERE digest = ?2 LIMIT 1";
+        _cleanup_stmt_ sqlite3_stmt *st = prepare(db, sql, err, 0);
         if (st == NULL)
                 return -1;
+        if (ignore_cutoff >= 0)
+                sqlite3_bind_int64(st, 1, ignore_cutoff);
+        sqlite3_bind_text(st, 2, digest->text, -1, SQLITE_TRANSIENT);
         int rc = sqlite3_step(st);
         if (rc == SQLITE_ROW)
                 return 1;

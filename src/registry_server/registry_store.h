@@ -96,6 +96,7 @@ void registry_store_gc_unlock(int fd);
  * references and that are not manifests themselves, linked before CUTOFF (epoch seconds). */
 int registry_store_gc_unlink_unreferenced(struct registry_store *store, int64_t cutoff,
                                           bool dry_run, uint64_t *count, struct error **err);
-/* Whether any repository links DIGEST: 1, 0, -1. */
+/* Whether any repository links DIGEST: 1, 0, -1. With IGNORE_CUTOFF >= 0, links that
+ * registry_store_gc_unlink_unreferenced would remove with that cutoff do not count (a dry run). */
 int registry_store_digest_linked(struct registry_store *store, const struct digest *digest,
-                                 struct error **err);
+                                 int64_t ignore_cutoff, struct error **err);

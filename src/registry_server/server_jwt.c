@@ -271,10 +271,9 @@ json_t *jwt_verify(const char *token, const struct jwt_trust *trust, struct erro
         json_t *header = json_loadb((const char *)header_text, header_len, 0, NULL);
         const char *alg = json_string_value(json_object_get(header, "alg"));
         if (alg == NULL || (strcmp(alg, "ES256") != 0 && strcmp(alg, "RS256") != 0)) {
+                error_set(err, 0, "token: algorithm \"%s\" is not ES256 or RS256", alg ? alg : "");
                 json_decref(header);
-                return error_set(err, 0, "token: algorithm \"%s\" is not ES256 or RS256",
-                                 alg ? alg : ""),
-                       NULL;
+                return NULL;
         }
         size_t input_len = (size_t)(dot2 - token);
         bool ok = false;
