@@ -27,27 +27,26 @@ static void cleanup_profilep(struct seccomp_profile *profile)
 }
 #define _cleanup_profile_ __attribute__((cleanup(cleanup_profilep)))
 
-int seccomp_check(const struct oci_config *config, struct error **err)
+/* JSON parsed into *profile and built into a filter, or NULL with *err naming the member. */
+static scmp_filter_ctx compile_profile(json_t *json, struct seccomp_profile *profile,
+                                       struct error **err)
 {
-        json_t *json = config->linux_config.seccomp;
-        if (json == NULL)
-                return 0;
-        _cleanup_profile_ struct seccomp_profile profile = {0};
-        if (seccomp_profile_parse(json, &profile, err) < 0)
-                return error_wrap(err, "config.json");
+        if (seccomp_profile_parse(json, profile, err) < 0)
+                return error_wrap(err, "config.json"), NULL;
         /* runc skips names libseccomp does not know (newer syscalls, other arches' names)
          * with a debug note; profiles such as Docker's rely on that. */
-        for (size_t i = 0; i < profile.n_unknown_syscalls; i++)
-                log_debug("linux.seccomp: unknown syscall %s skipped", profile.unknown_syscalls[i]);
-        for (size_t i = 0; i < profile.n_skipped_arches; i++)
+        for (size_t i = 0; i < profile->n_unknown_syscalls; i++)
+                log_debug("linux.seccomp: unknown syscall %s skipped",
+                          profile->unknown_syscalls[i]);
+        for (size_t i = 0; i < profile->n_skipped_arches; i++)
                 log_warn("linux.seccomp.architectures: %s is unknown to libseccomp %u.%u.%u, left "
                          "out",
-                         profile.skipped_arches[i], seccomp_version()->major,
+                         profile->skipped_arches[i], seccomp_version()->major,
                          seccomp_version()->minor, seccomp_version()->micro);
-        _cleanup_seccomp_filter_ scmp_filter_ctx filter = seccomp_filter_build(&profile, err);
+        scmp_filter_ctx filter = seccomp_filter_build(profile, err);
         if (filter == NULL)
-                return error_wrap(err, "config.json");
-        return 0;
+                error_wrap(err, "config.json");
+        return filter;
 }
 
 /* The GNU build id of this executable in hex (empty when it has none): a rebuilt runtime
@@ -112,26 +111,17 @@ int seccomp_prepare(const struct oci_config *config, const char *cache_dir,
         json_t *json = config->linux_config.seccomp;
         if (json == NULL)
                 return 0;
-        if (json_object_get(json, "listenerPath"))
-                return seccomp_check(config, err);
+        /* A notify profile is only checked here: the init builds it, for the notify fd. */
+        bool notify = json_object_get(json, "listenerPath") != NULL;
         size_t key_len = 0;
-        _cleanup_free_ char *key = cache_key(json, &key_len);
-        if (seccomp_cache_lookup(cache_dir, key, key_len, out))
+        _cleanup_free_ char *key = notify ? NULL : cache_key(json, &key_len);
+        if (!notify && seccomp_cache_lookup(cache_dir, key, key_len, out))
                 return 0;
         _cleanup_profile_ struct seccomp_profile profile = {0};
-        if (seccomp_profile_parse(json, &profile, err) < 0)
-                return error_wrap(err, "config.json");
-        for (size_t i = 0; i < profile.n_unknown_syscalls; i++)
-                log_debug("linux.seccomp: unknown syscall %s skipped", profile.unknown_syscalls[i]);
-        for (size_t i = 0; i < profile.n_skipped_arches; i++)
-                log_warn("linux.seccomp.architectures: %s is unknown to libseccomp %u.%u.%u, left "
-                         "out",
-                         profile.skipped_arches[i], seccomp_version()->major,
-                         seccomp_version()->minor, seccomp_version()->micro);
-        _cleanup_seccomp_filter_ scmp_filter_ctx filter = seccomp_filter_build(&profile, err);
+        _cleanup_seccomp_filter_ scmp_filter_ctx filter = compile_profile(json, &profile, err);
         if (filter == NULL)
-                return error_wrap(err, "config.json");
-        if (profile.uses_notify) /* without a listenerPath, the profile parser refused it */
+                return -1;
+        if (notify || profile.uses_notify) /* uses_notify needs a listenerPath: never here */
                 return 0;
         if (seccomp_filter_export(filter, &profile, out, err) < 0)
                 return -1;

@@ -10,18 +10,16 @@ struct error;
 struct init_context;
 struct oci_config;
 
-/* In the runtime, before anything is set up: reads the profile and builds its filter
- * without loading it, so that a bad profile fails create early with the member it names.
- * Logs the syscall names it will skip (debug) and the arches it leaves out (warning). */
-int seccomp_check(const struct oci_config *config, struct error **err);
-/* In the runtime, before the clone: the filter of CONFIG as BPF, from the cache in CACHE_DIR
- * or compiled (and then stored there), so that the init only loads it. A bad profile fails
- * here with the member it names (see seccomp_check). *out stays empty when the config has no
- * linux.seccomp, or when the profile has a listenerPath (SCMP_ACT_NOTIFY: the init builds
- * that filter with libseccomp, which hands out the notify fd). */
 /* Where the runtime keeps compiled filters: under its --root, in a directory no container id
  * can name ('@' is not allowed in one). Newly allocated. */
 char *seccomp_cache_dir(const char *runtime_root);
+/* In the runtime, before the clone: the filter of CONFIG as BPF, from the cache in CACHE_DIR
+ * or compiled (and then stored there), so that the init only loads it. A bad profile fails
+ * here with the member it names; syscall names libseccomp does not know are skipped (a debug
+ * note, as runc does) and arches it does not know are left out (a warning). *out stays empty
+ * when the config has no linux.seccomp, or when the profile has a listenerPath
+ * (SCMP_ACT_NOTIFY: the init builds that filter with libseccomp, which hands out the notify
+ * fd; it is checked here all the same). */
 int seccomp_prepare(const struct oci_config *config, const char *cache_dir,
                     struct seccomp_program *out, struct error **err);
 /* In the init: loads ctx->seccomp when seccomp_prepare() filled it, else builds and loads the
