@@ -260,8 +260,12 @@ static void client_accept(struct loop *loop)
         int fd, rc;
         while ((rc = attach_server_accept(loop->attach, &fd, &err)) > 0) {
                 if (watch(loop, EPOLL_CTL_ADD, fd, loop->clients_paused ? 0 : EPOLLIN,
-                          WATCH(WATCH_CLIENT, fd)) < 0)
+                          WATCH(WATCH_CLIENT, fd)) < 0) {
                         attach_server_drop(loop->attach, fd);
+                        continue;
+                }
+                const char attached = MONITOR_STREAM_ATTACHED;
+                (void)send(fd, &attached, 1, MSG_DONTWAIT | MSG_NOSIGNAL);
         }
         if (rc < 0) {
                 log_warn("%s", err->msg);
@@ -385,9 +389,18 @@ int monitor_loop_run(const struct monitor_options *opts, struct monitor_stdio *s
                         free(loop.input);
                         return error_set(err, errno, "epoll_wait");
                 }
+                /* New clients first: berth attaches before it starts the container, so a
+                 * client that connected before some output was written must get it, even when
+                 * both are in this batch. */
                 for (int i = 0; i < n; i++)
-                        handle(&loop, &events[i]);
+                        if (events[i].data.u64 >> 32 == WATCH_LISTEN)
+                                handle(&loop, &events[i]);
+                for (int i = 0; i < n; i++)
+                        if (events[i].data.u64 >> 32 != WATCH_LISTEN)
+                                handle(&loop, &events[i]);
         }
+        /* A client still in the backlog (the init exited before the loop saw it) gets the rest. */
+        client_accept(&loop);
         /* Everything the init and its last writers wrote is in the pipes (or the pty) now. */
         for (int stream = 1; stream <= 2; stream++)
                 while (output_read(&loop, stream))
