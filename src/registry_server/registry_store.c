@@ -59,6 +59,17 @@ static int db_error(sqlite3 *db, struct error **err, const char *what)
         return error_set(err, 0, "registry database: %s: %s", what, sqlite3_errmsg(db));
 }
 
+/* Steps ST to its first row: 1 there is one, 0 there is none, -1 with *err ("WHAT: ..."). */
+static int step_first_row(sqlite3 *db, sqlite3_stmt *st, const char *what, struct error **err)
+{
+        int rc = sqlite3_step(st);
+        if (rc == SQLITE_ROW)
+                return 1;
+        if (rc == SQLITE_DONE)
+                return 0;
+        return db_error(db, err, what);
+}
+
 static sqlite3 *db_open(const char *path, struct error **err)
 {
         sqlite3 *db = NULL;
@@ -239,11 +250,9 @@ int registry_store_blob_get(struct registry_store *store, const char *repo,
             db, "SELECT size FROM blobs WHERE repo = ? AND digest = ?", err, 2, repo, digest->text);
         if (st == NULL)
                 return -1;
-        int rc = sqlite3_step(st);
-        if (rc == SQLITE_DONE)
-                return 0;
-        if (rc != SQLITE_ROW)
-                return db_error(db, err, "read blob");
+        int rc = step_first_row(db, st, "read blob", err);
+        if (rc <= 0)
+                return rc;
         /* The row says the repository may serve it; the file says it is there. */
         return content_store_has(store->content, digest, size) ? 1 : 0;
 }
@@ -293,12 +302,7 @@ int registry_store_repo_exists(struct registry_store *store, const char *repo, s
             prepare(db, "SELECT 1 FROM repositories WHERE name = ?", err, 1, repo);
         if (st == NULL)
                 return -1;
-        int rc = sqlite3_step(st);
-        if (rc == SQLITE_ROW)
-                return 1;
-        if (rc == SQLITE_DONE)
-                return 0;
-        return db_error(db, err, "read repository");
+        return step_first_row(db, st, "read repository", err);
 }
 
 /* Reads (digest, media_type, size) from the current row into OUT. */
@@ -321,11 +325,9 @@ static int manifest_query(struct registry_store *store, const char *sql, const c
         _cleanup_stmt_ sqlite3_stmt *st = prepare(db, sql, err, 2, repo, key);
         if (st == NULL)
                 return -1;
-        int rc = sqlite3_step(st);
-        if (rc == SQLITE_DONE)
-                return 0;
-        if (rc != SQLITE_ROW)
-                return db_error(db, err, "read manifest");
+        int rc = step_first_row(db, st, "read manifest", err);
+        if (rc <= 0)
+                return rc;
         return record_from_row(st, out, err);
 }
 
@@ -594,10 +596,5 @@ int registry_store_digest_linked(struct registry_store *store, const struct dige
         if (ignore_cutoff >= 0)
                 sqlite3_bind_int64(st, 1, ignore_cutoff);
         sqlite3_bind_text(st, 2, digest->text, -1, SQLITE_TRANSIENT);
-        int rc = sqlite3_step(st);
-        if (rc == SQLITE_ROW)
-                return 1;
-        if (rc == SQLITE_DONE)
-                return 0;
-        return db_error(db, err, "read blob links");
+        return step_first_row(db, st, "read blob links", err);
 }
