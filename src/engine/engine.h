@@ -89,8 +89,11 @@ int engine_container_create(struct engine *e, const struct engine_create_request
                             struct container_row *out, struct error **err);
 
 /* `exec -u SPEC` for ROW: SPEC (name|uid[:group|gid]) resolved in the container's own
- * /etc/passwd and /etc/group, as "uid:gid" (newly allocated). */
-char *engine_container_user(const struct container_row *row, const char *spec, struct error **err);
+ * /etc/passwd and /etc/group, as "uid:gid" (newly allocated). *GIDS (newly allocated, *N_GIDS
+ * of them) gets the additional gids, as `run -u` gives them: the exec'd process must not keep
+ * the container process's groups. */
+char *engine_container_user(const struct container_row *row, const char *spec, gid_t **gids,
+                            size_t *n_gids, struct error **err);
 
 /* The state as the runtime, the monitor's exit file and the record tell it. */
 int engine_container_state(struct engine *e, const struct container_row *row,

@@ -337,7 +337,8 @@ done:
         return ret;
 }
 
-char *engine_container_user(const struct container_row *row, const char *spec, struct error **err)
+char *engine_container_user(const struct container_row *row, const char *spec, gid_t **gids,
+                            size_t *n_gids, struct error **err)
 {
         const char *rootfs = json_string_value(json_object_get(row->data, "rootfs"));
         if (!rootfs) {
@@ -353,6 +354,8 @@ char *engine_container_user(const struct container_row *row, const char *spec, s
         if (engine_user_resolve(rootfd, spec, &user, err) < 0)
                 return NULL;
         char *text = xasprintf("%u:%u", (unsigned)user.uid, (unsigned)user.gid);
+        *gids = steal_pointer(&user.additional_gids);
+        *n_gids = user.n_additional_gids;
         engine_user_release(&user);
         return text;
 }

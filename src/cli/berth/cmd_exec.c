@@ -86,6 +86,9 @@ int cmd_exec(const struct berth_globals *g, int argc, char **argv)
         struct container_row row = {0};
         int ret = BERTH_EXIT_FAILURE;
         _cleanup_free_ char *uid_gid = NULL;
+        _cleanup_free_ gid_t *gids = NULL;
+        size_t n_gids = 0;
+        char **gid_text = NULL;
         if (cli_open_engine(g, &e, &err) < 0 || cli_find_container(e, argv[optind], &row, &err) < 0)
                 goto fail;
         struct container_state st = {0};
@@ -99,10 +102,19 @@ int cmd_exec(const struct berth_globals *g, int argc, char **argv)
                 goto fail;
         }
         if (user) {
-                if (!(uid_gid = engine_container_user(&row, user, &err)))
+                if (!(uid_gid = engine_container_user(&row, user, &gids, &n_gids, &err)))
                         goto fail;
                 args[n++] = "--user";
                 args[n++] = uid_gid;
+                /* The user's groups replace the container process's (the runtime keeps those,
+                 * as runc does, unless it is given others). */
+                args = xrealloc(args, ((size_t)argc * 2 + 16 + n_gids * 2) * sizeof(char *));
+                gid_text = xcalloc(n_gids + 1, sizeof(char *));
+                for (size_t i = 0; i < n_gids; i++) {
+                        gid_text[i] = xasprintf("%u", (unsigned)gids[i]);
+                        args[n++] = "--additional-gids";
+                        args[n++] = gid_text[i];
+                }
         }
         args[0] = e->runtime;
         args[1] = "--root";
@@ -118,6 +130,9 @@ int cmd_exec(const struct berth_globals *g, int argc, char **argv)
         error_set(&err, errno, "exec %s", args[0]);
 fail:
         ret = cli_fail(&err);
+        for (size_t i = 0; gid_text && gid_text[i]; i++)
+                free(gid_text[i]);
+        free(gid_text);
         container_row_release(&row);
         engine_free(e);
         free(args);

@@ -180,8 +180,20 @@ int cmd_exec(const struct runtime_options *rt, int argc, char **argv)
         free(ef.env);
         free(ef.caps);
         free(ef.additional_gids);
-        if (r < 0)
-                return cli_fail(&err);
+        if (r < 0) {
+                /* The process could not be started: 127 not found, 126 not invocable, the codes
+                 * docker and podman give for exec (berth exec becomes this process). */
+                const char *m = err->msg;
+                bool exec_failed = strncmp(m, "exec ", 5) == 0;
+                int code = !exec_failed                                          ? 1
+                           : strstr(m, "not found") || strstr(m, "No such file") ? 127
+                           : strstr(m, "ermission denied") || strstr(m, "Is a directory") ||
+                                   strstr(m, "Exec format error")
+                               ? 126
+                               : 1;
+                cli_fail(&err);
+                return code;
+        }
         if (opts.detach) {
                 close(started.sync_fd);
                 return 0;
