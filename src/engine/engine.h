@@ -105,6 +105,8 @@ int engine_container_state(struct engine *e, const struct container_row *row,
  * lost before it). */
 int engine_container_start(struct engine *e, struct container_row *row, int *attach_fd_out,
                            struct error **err);
+/* The monitor's first frame to an attach client (docs/monitor.md, "The attach socket"). */
+#define ENGINE_ATTACH_FRAME_ATTACHED 5
 int engine_container_start_process(struct engine *e, struct container_row *row, struct error **err);
 /* Sends SIGNAL to the container's init. */
 int engine_container_kill(struct engine *e, const struct container_row *row, int signal,

@@ -155,8 +155,7 @@ static int resolve_volumes(struct engine *e, struct engine_create_options *o, js
                         return -1;
                 m->volume_path = xasprintf("%s/volumes/%s/_data", e->root, name);
                 json_array_append_new(volumes, json_string(name));
-                if (!m->nocopy &&
-                    volume_copy_up(rootfs, m->destination, m->volume_path, err) < 0)
+                if (!m->nocopy && volume_copy_up(rootfs, m->destination, m->volume_path, err) < 0)
                         return error_wrap(err, "volume %s", name);
         }
         return 0;
@@ -188,6 +187,41 @@ static json_t *labels_object(char **labels)
         return o;
 }
 
+/* Inserts the record of a container being created: its name (a generated one drawn again
+ * while taken, as docker does: with a number after it once the plain names seem crowded),
+ * image and rootfs, and "creating" until engine_container_create() completes it. */
+static int insert_record(struct engine *e, const struct engine_create_request *r, const char *id,
+                         char **name, const char *rootfs, int64_t *created, struct error **err)
+{
+        json_t *data = json_object();
+        json_object_set_new(data, "creating", json_true());
+        json_object_set_new(data, "image", json_string(r->image_name));
+        json_object_set_new(data, "rootfs", json_string(rootfs));
+        struct container_row row = {.id = (char *)id,
+                                    .name = *name,
+                                    .image_id = (char *)r->image->id.text,
+                                    .created = time(NULL),
+                                    .data = data};
+        int rc;
+        for (int attempt = 1;
+             (rc = container_db_insert(e->containers, &row, err)) == CONTAINER_DB_NAME_IN_USE &&
+             !r->name && attempt < 20;
+             attempt++) {
+                error_free(err);
+                free(*name);
+                *name = generate_name();
+                if (attempt >= 3) {
+                        char *numbered = xasprintf("%s%d", *name, attempt);
+                        free(*name);
+                        *name = numbered;
+                }
+                row.name = *name;
+        }
+        json_decref(data);
+        *created = row.created;
+        return rc < 0 ? -1 : 0;
+}
+
 int engine_container_create(struct engine *e, const struct engine_create_request *r,
                             struct container_row *out, struct error **err)
 {
@@ -216,8 +250,16 @@ int engine_container_create(struct engine *e, const struct engine_create_request
         struct engine_file_bind binds[3];
         bool mounted = false;
         struct volume_mounts_saved image_volumes = {0};
+        bool recorded = false;
+        int64_t created = 0;
         int ret = -1;
 
+        /* The record first, then the container's directories and mounts: a berth killed at
+         * any point leaves a record that `ps -a` shows (Created) and `rm -f` cleans, never
+         * a mount or a directory that no command knows of. */
+        if (insert_record(e, r, id, &name, merged, &created, err) < 0)
+                return -1;
+        recorded = true;
         if (fs_mkdir_p(merged, 0700, err) < 0 || fs_mkdir_p(run_dir, 0700, err) < 0)
                 goto fail;
         if (snapshot_container_mount(e->images, r->image, dir, merged, err) < 0)
@@ -282,42 +324,26 @@ int engine_container_create(struct engine *e, const struct engine_create_request
                 json_decref(data);
                 goto fail;
         }
-        struct container_row row = {.id = id,
-                                    .name = name,
-                                    .image_id = (char *)r->image->id.text,
-                                    .created = time(NULL),
-                                    .data = data};
-        /* A generated name may be taken (or taken meanwhile by a concurrent create): draw
-         * again, with a number after it once the plain names seem crowded, as docker does. */
-        int rc;
-        for (int attempt = 1;
-             (rc = container_db_insert(e->containers, &row, err)) == CONTAINER_DB_NAME_IN_USE &&
-             !r->name && attempt < 20;
-             attempt++) {
-                error_free(err);
-                free(name);
-                name = generate_name();
-                if (attempt >= 3) {
-                        char *numbered = xasprintf("%s%d", name, attempt);
-                        free(name);
-                        name = numbered;
-                }
-                row.name = name;
-        }
-        if (rc < 0) {
+        /* The record becomes whole only now: until here it said "creating". */
+        if (container_db_update_data(e->containers, id, data, err) < 0) {
                 json_decref(data);
                 goto fail;
         }
         out->id = xstrdup(id);
         out->name = steal_pointer(&name);
         out->image_id = xstrdup(r->image->id.text);
-        out->created = row.created;
+        out->created = created;
         out->data = data;
         ret = 0;
         goto done;
 fail:
         if (mounted)
                 umount2(merged, MNT_DETACH);
+        if (recorded) {
+                struct error *ignored = NULL;
+                (void)container_db_delete(e->containers, id, &ignored);
+                error_free(&ignored);
+        }
         if (volumes)
                 remove_anonymous_volumes(e, volumes);
         {

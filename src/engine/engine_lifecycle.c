@@ -282,6 +282,21 @@ static int start_locked(struct engine *e, struct container_row *row, int *attach
                                 close(fd);
                         return error_set(err, saved, "attach to container %s", row->name);
                 }
+                /* Start only once the monitor has accepted us (its first frame): before, the
+                 * container's first output would reach the log but not us. */
+                struct pollfd pfd = {.fd = fd, .events = POLLIN};
+                char frame[16];
+                int ready;
+                while ((ready = poll(&pfd, 1, 10000)) < 0 && errno == EINTR)
+                        ;
+                if (ready <= 0 || recv(fd, frame, sizeof(frame), 0) < 1 ||
+                    frame[0] != ENGINE_ATTACH_FRAME_ATTACHED) {
+                        close(fd);
+                        return error_set(err, 0,
+                                         "attach to container %s: its monitor did not accept "
+                                         "the connection",
+                                         row->name);
+                }
                 *attach_fd_out = fd;
                 return 0;
         }

@@ -75,6 +75,10 @@ enum monitor_stream {
         MONITOR_STREAM_STDERR = 2,
         MONITOR_STREAM_RESIZE = 3,
         MONITOR_STREAM_CLOSE_STDIN = 4,
+        /* monitor -> client, empty, first: accepted; all output from now on reaches it. A
+         * client that starts the container waits for it (or output written before the
+         * monitor's loop accepted it would reach only the log). */
+        MONITOR_STREAM_ATTACHED = 5,
 };
 
 /* The command line. Strings point into argv, except the paths made absolute (owned). */
@@ -92,7 +96,7 @@ struct monitor_options {
         bool stdin_open;
         int sync_fd; /* -1 when none */
         const char *exit_command;
-        const char **exit_args; /* NULL-terminated */
+        const char **exit_args;       /* NULL-terminated */
         long long health_interval_ms; /* 0: no health command */
         const char *health_command;
         const char **health_args; /* NULL-terminated */

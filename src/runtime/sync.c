@@ -38,9 +38,13 @@ int sync_recv(int fd, char *buf, size_t size, int *received_fd, struct error **e
             .msg_controllen = sizeof(control.buf),
         };
         ssize_t n;
+        int resets = 0;
+        /* A peer that exits with our messages unread leaves ECONNRESET pending, and the kernel
+         * reports it before the messages the peer did send (its SYNC_ERROR): the error is
+         * cleared once reported, so read on. */
         do
                 n = recvmsg(fd, &hdr, MSG_CMSG_CLOEXEC);
-        while (n < 0 && errno == EINTR);
+        while (n < 0 && (errno == EINTR || (errno == ECONNRESET && resets++ == 0)));
         if (n < 0)
                 return error_set(err, errno, "read from container init");
         if (n == 0)

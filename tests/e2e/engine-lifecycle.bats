@@ -119,3 +119,37 @@ count_is() { [ "$(berth exec "$1" cat /count 2>/dev/null | wc -l)" -eq "$2" ]; }
 	run berth rm survivor
 	[ "$status" -eq 0 ]
 }
+
+@test "berth killed with SIGKILL mid-run: ps -a tells the truth and rm -f cleans everything" {
+	# Attached runs killed at different points of their life: while creating, starting, and
+	# running. Whatever each left, ps -a must list it without error and rm -f must remove it:
+	# teardown then checks that no mount, monitor, cgroup or runtime state is left.
+	local i delay
+	for i in $(seq 16); do
+		delay=$(printf '0.%03d' $((i * i * 2)))
+		berth run --name "victim$i" "$IMAGE" sleep 300 </dev/null >/dev/null 2>&1 &
+		local pid=$!
+		sleep "$delay"
+		kill -KILL "$pid" 2>/dev/null || true
+		wait "$pid" 2>/dev/null || true
+	done
+	run berth ps -a --format '{{.Names}} {{.State}}'
+	[ "$status" -eq 0 ]
+	echo "$output"
+	# every record is in a state docker has, and the running ones really run
+	while read -r name state; do
+		[[ $state =~ ^(created|running|exited)$ ]]
+		if [ "$state" = running ]; then
+			local cpid
+			cpid=$(berth inspect -f '{{.State.Pid}}' "$name")
+			kill -0 "$cpid"
+		fi
+	done <<<"$output"
+	# a killed berth leaves no container directory without a record
+	local ids dirs
+	ids=$(berth ps -aq --no-trunc | sort)
+	dirs=$(ls "$T/root/containers" | sort)
+	[ "$dirs" = "$ids" ] || { echo "dirs: $dirs"; echo "ids: $ids"; false; }
+	berth rm -f $(berth ps -aq) >/dev/null
+	[ -z "$(ls "$T/root/containers")" ]
+}

@@ -124,3 +124,13 @@ load engine_helpers
 	run berth ps -aq
 	[ -z "$output" ]
 }
+
+@test "attached run: no output is lost, however fast the container is (50 runs)" {
+	# berth starts the container only once the monitor has accepted its attach connection
+	# (the monitor's first frame); before that fix one run in a few dozen printed nothing.
+	local i out
+	for i in $(seq 50); do
+		out=$(berth run --rm "$IMAGE" sh -c 'echo one; echo two >&2' 2>&1)
+		[ "$out" = "$(printf 'one\ntwo')" ] || { echo "run $i: [$out]"; false; }
+	done
+}
