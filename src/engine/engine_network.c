@@ -110,6 +110,23 @@ static json_t *string_array(char **list)
         return a;
 }
 
+/* R's --publish flags as port mappings (*ports newly allocated, *n of them; NULL and 0 when
+ * none); -1 with *err naming the flag that does not parse. */
+static int parse_publish(const struct engine_create_request *r, struct port_mapping **ports,
+                         size_t *n, struct error **err)
+{
+        *ports = NULL;
+        *n = 0;
+        for (char **p = r->publish; p && *p; p++) {
+                if (port_mapping_parse(*p, ports, n, err) < 0) {
+                        free(*ports);
+                        *ports = NULL;
+                        return error_wrap(err, "--publish %s", *p);
+                }
+        }
+        return 0;
+}
+
 int engine_network_check_request(struct engine *e, const struct engine_create_request *r,
                                  struct error **err)
 {
@@ -124,12 +141,8 @@ int engine_network_check_request(struct engine *e, const struct engine_create_re
         }
         struct port_mapping *ports = NULL;
         size_t n = 0;
-        for (char **p = r->publish; p && *p; p++) {
-                if (port_mapping_parse(*p, &ports, &n, err) < 0) {
-                        free(ports);
-                        return error_wrap(err, "--publish %s", *p);
-                }
-        }
+        if (parse_publish(r, &ports, &n, err) < 0)
+                return -1;
         free(ports);
         if (n > 0 && !mode_uses_cni(mode))
                 return error_set(err, 0,
@@ -160,13 +173,9 @@ json_t *engine_network_plan(struct engine *e, const struct engine_create_request
 
         struct port_mapping *ports = NULL;
         size_t n = 0;
-        for (char **p = r->publish; p && *p; p++) {
-                if (port_mapping_parse(*p, &ports, &n, err) < 0) {
-                        free(ports);
-                        json_decref(plan);
-                        error_wrap(err, "--publish %s", *p);
-                        return NULL;
-                }
+        if (parse_publish(r, &ports, &n, err) < 0) {
+                json_decref(plan);
+                return NULL;
         }
         json_t *list = json_array();
         for (size_t i = 0; i < n; i++)
@@ -276,11 +285,10 @@ static json_t *attachment_of(json_t *state, const char *name)
         return NULL;
 }
 
-/* Calls VISIT for each other container set up on network NAME (its id, state, attachment). */
-static void for_each_peer(struct engine *e, const char *self, const char *name,
-                          void (*visit)(struct engine *e, const char *id, json_t *state,
-                                        json_t *attachment, void *arg),
-                          void *arg)
+/* Calls VISIT with the network.json of each container set up now but SELF (NULL: every one). */
+static void
+for_each_state(struct engine *e, const char *self,
+               void (*visit)(struct engine *e, const char *id, json_t *state, void *arg), void *arg)
 {
         _cleanup_free_ char *dir = xasprintf("%s/containers", e->runroot);
         DIR *d = opendir(dir);
@@ -288,15 +296,39 @@ static void for_each_peer(struct engine *e, const char *self, const char *name,
                 return;
         struct dirent *ent;
         while ((ent = readdir(d))) {
-                if (ent->d_name[0] == '.' || strcmp(ent->d_name, self) == 0)
+                if (ent->d_name[0] == '.' || (self && strcmp(ent->d_name, self) == 0))
                         continue;
                 json_t *state = load_state(e, ent->d_name);
-                json_t *a = state ? attachment_of(state, name) : NULL;
-                if (a && json_string_value(json_object_get(a, "ip")))
-                        visit(e, ent->d_name, state, a, arg);
+                if (state)
+                        visit(e, ent->d_name, state, arg);
                 json_decref(state);
         }
         closedir(d);
+}
+
+typedef void peer_visit(struct engine *e, const char *id, json_t *state, json_t *attachment,
+                        void *arg);
+
+struct peer_filter {
+        const char *name; /* the network */
+        peer_visit *visit;
+        void *arg;
+};
+
+static void visit_if_peer(struct engine *e, const char *id, json_t *state, void *arg)
+{
+        struct peer_filter *f = arg;
+        json_t *a = attachment_of(state, f->name);
+        if (a && json_string_value(json_object_get(a, "ip")))
+                f->visit(e, id, state, a, f->arg);
+}
+
+/* Calls VISIT for each other container set up on network NAME (its id, state, attachment). */
+static void for_each_peer(struct engine *e, const char *self, const char *name, peer_visit *visit,
+                          void *arg)
+{
+        struct peer_filter f = {.name = name, .visit = visit, .arg = arg};
+        for_each_state(e, self, visit_if_peer, &f);
 }
 
 struct join {
@@ -344,7 +376,8 @@ static void leave_peer(struct engine *e, const char *id, json_t *peer_state, jso
 /* Names resolve between containers of a user network (not the default one, as with docker's
  * default bridge). Under the network's lock, so that two containers starting at once see
  * each other: each writes its network.json before taking the lock. */
-static void peers_join(struct engine *e, const char *id, json_t *state, json_t *attachment)
+static void visit_peers_locked(struct engine *e, const char *id, json_t *state, json_t *attachment,
+                               peer_visit *visit)
 {
         const char *name = json_string_value(json_object_get(attachment, "name"));
         if (!name || strcmp(name, NETWORK_DEFAULT_NAME) == 0)
@@ -353,23 +386,19 @@ static void peers_join(struct engine *e, const char *id, json_t *state, json_t *
         int lock = lock_named(e, name, &ignored);
         error_free(&ignored);
         struct join j = {.state = state, .attachment = attachment, .id = id};
-        for_each_peer(e, id, name, join_peer, &j);
+        for_each_peer(e, id, name, visit, &j);
         if (lock >= 0)
                 close(lock);
 }
 
+static void peers_join(struct engine *e, const char *id, json_t *state, json_t *attachment)
+{
+        visit_peers_locked(e, id, state, attachment, join_peer);
+}
+
 static void peers_leave(struct engine *e, const char *id, json_t *state, json_t *attachment)
 {
-        const char *name = json_string_value(json_object_get(attachment, "name"));
-        if (!name || strcmp(name, NETWORK_DEFAULT_NAME) == 0)
-                return;
-        struct error *ignored = NULL;
-        int lock = lock_named(e, name, &ignored);
-        error_free(&ignored);
-        struct join j = {.state = state, .attachment = attachment, .id = id};
-        for_each_peer(e, id, name, leave_peer, &j);
-        if (lock >= 0)
-                close(lock);
+        visit_peers_locked(e, id, state, attachment, leave_peer);
 }
 
 /* The container's own hosts file: what create wrote (hosts.base), its "127.0.1.1 hostname"
@@ -482,33 +511,29 @@ static int detach(const struct container_row *row, json_t *state, json_t *attach
         return rc;
 }
 
+static void add_published_ports(struct engine *e, const char *id, json_t *state, void *arg)
+{
+        (void)e;
+        (void)id;
+        json_t *used = arg;
+        size_t i;
+        json_t *p;
+        json_array_foreach(json_object_get(state, "ports"), i, p)
+        {
+                struct port_mapping m;
+                if (port_mapping_from_json(p, &m) < 0)
+                        continue;
+                char key[128];
+                snprintf(key, sizeof(key), "%s/%u", m.protocol, (unsigned)m.host_port);
+                json_object_set_new(used, key, json_string(m.host_ip));
+        }
+}
+
 /* Host ports published by the containers set up now (but SELF): "proto/ip/port" strings. */
 static json_t *ports_in_use(struct engine *e, const char *self)
 {
         json_t *used = json_object();
-        _cleanup_free_ char *dir = xasprintf("%s/containers", e->runroot);
-        DIR *d = opendir(dir);
-        if (!d)
-                return used;
-        struct dirent *ent;
-        while ((ent = readdir(d))) {
-                if (ent->d_name[0] == '.' || strcmp(ent->d_name, self) == 0)
-                        continue;
-                json_t *state = load_state(e, ent->d_name);
-                size_t i;
-                json_t *p;
-                json_array_foreach(json_object_get(state, "ports"), i, p)
-                {
-                        struct port_mapping m;
-                        if (port_mapping_from_json(p, &m) < 0)
-                                continue;
-                        char key[128];
-                        snprintf(key, sizeof(key), "%s/%u", m.protocol, (unsigned)m.host_port);
-                        json_object_set_new(used, key, json_string(m.host_ip));
-                }
-                json_decref(state);
-        }
-        closedir(d);
+        for_each_state(e, self, add_published_ports, used);
         return used;
 }
 
@@ -666,6 +691,17 @@ out:
         return ret;
 }
 
+/* Teardown goes on after a failure: the first one is what it returns (*ret -1 and *err), the
+ * later ones are freed. */
+static void keep_first_error(int *ret, struct error **err, struct error **one)
+{
+        if (*ret == 0) {
+                *err = steal_pointer(one);
+                *ret = -1;
+        }
+        error_free(one);
+}
+
 static int teardown_locked(struct engine *e, const struct container_row *row, struct error **err)
 {
         const char *recorded = json_string_value(json_object_get(row->data, "netns"));
@@ -678,26 +714,14 @@ static int teardown_locked(struct engine *e, const struct container_row *row, st
                         json_t *a = json_array_get(list, i);
                         peers_leave(e, row->id, state, a);
                         struct error *one = NULL;
-                        if (detach(row, state, a, &one) < 0) {
-                                if (ret == 0) {
-                                        *err = one;
-                                        one = NULL;
-                                        ret = -1;
-                                }
-                                error_free(&one);
-                        }
+                        if (detach(row, state, a, &one) < 0)
+                                keep_first_error(&ret, err, &one);
                 }
                 json_decref(state);
         }
         struct error *one = NULL;
-        if (netns_remove(netns, &one) < 0) {
-                if (ret == 0) {
-                        *err = one;
-                        one = NULL;
-                        ret = -1;
-                }
-                error_free(&one);
-        }
+        if (netns_remove(netns, &one) < 0)
+                keep_first_error(&ret, err, &one);
         if (ret == 0) {
                 _cleanup_free_ char *path = state_path(e, row->id);
                 if (unlink(path) < 0 && errno != ENOENT)
@@ -824,36 +848,27 @@ int engine_network_create(struct engine *e, const struct network_create_options 
         return rc;
 }
 
+/* docker's entry for container ID in `network inspect`'s Containers (ARG, an object). */
+static void add_network_member(struct engine *e, const char *id, json_t *state, json_t *a,
+                               void *arg)
+{
+        (void)e;
+        json_t *out = arg;
+        const char *ip = json_string_value(json_object_get(a, "ip"));
+        _cleanup_free_ char *cidr =
+            xasprintf("%s/%d", ip, (int)json_integer_value(json_object_get(a, "prefixLen")));
+        const char *mac = json_string_value(json_object_get(a, "mac"));
+        const char *name = json_string_value(json_object_get(state, "name"));
+        json_object_set_new(out, id,
+                            json_pack("{s:s, s:s, s:s, s:s, s:s}", "Name", name ? name : "",
+                                      "EndpointID", "", "MacAddress", mac ? mac : "", "IPv4Address",
+                                      cidr, "IPv6Address", ""));
+}
+
 json_t *engine_network_containers(struct engine *e, const char *name)
 {
         json_t *out = json_object();
-        _cleanup_free_ char *dir = xasprintf("%s/containers", e->runroot);
-        DIR *d = opendir(dir);
-        if (!d)
-                return out;
-        struct dirent *ent;
-        while ((ent = readdir(d))) {
-                if (ent->d_name[0] == '.')
-                        continue;
-                json_t *state = load_state(e, ent->d_name);
-                json_t *a = state ? attachment_of(state, name) : NULL;
-                const char *ip = json_string_value(json_object_get(a, "ip"));
-                if (ip) {
-                        _cleanup_free_ char *cidr = xasprintf(
-                            "%s/%d", ip, (int)json_integer_value(json_object_get(a, "prefixLen")));
-                        const char *mac = json_string_value(json_object_get(a, "mac"));
-                        json_object_set_new(
-                            out, ent->d_name,
-                            json_pack("{s:s, s:s, s:s, s:s, s:s}", "Name",
-                                      json_string_value(json_object_get(state, "name"))
-                                          ? json_string_value(json_object_get(state, "name"))
-                                          : "",
-                                      "EndpointID", "", "MacAddress", mac ? mac : "", "IPv4Address",
-                                      cidr, "IPv6Address", ""));
-                }
-                json_decref(state);
-        }
-        closedir(d);
+        for_each_peer(e, NULL, name, add_network_member, out);
         return out;
 }
 
