@@ -32,6 +32,15 @@ static const char registry_help[] =
     "  --grace-period D     gc: keep blobs and links younger than D (default 1h; 90s, 15m, 2h)\n"
     "  --dry-run            gc: count what would go, remove nothing\n";
 
+/* A flag's VALUE, when given, in place of the config file's *SETTING. */
+static void override_setting(char **setting, const char *value)
+{
+        if (!value)
+                return;
+        free(*setting);
+        *setting = xstrdup(value);
+}
+
 static int registry_serve(int argc, char **argv)
 {
         enum {
@@ -119,30 +128,12 @@ static int registry_serve(int argc, char **argv)
                 rc = cli_fail(&err);
                 goto out;
         }
-        if (addr) {
-                free(c.addr);
-                c.addr = xstrdup(addr);
-        }
-        if (storage) {
-                free(c.storage);
-                c.storage = xstrdup(storage);
-        }
-        if (log) {
-                free(c.access_log);
-                c.access_log = xstrdup(log);
-        }
-        if (tls_cert) {
-                free(c.tls_certificate);
-                c.tls_certificate = xstrdup(tls_cert);
-        }
-        if (tls_key) {
-                free(c.tls_key);
-                c.tls_key = xstrdup(tls_key);
-        }
-        if (htpasswd) {
-                free(c.htpasswd_path);
-                c.htpasswd_path = xstrdup(htpasswd);
-        }
+        override_setting(&c.addr, addr);
+        override_setting(&c.storage, storage);
+        override_setting(&c.access_log, log);
+        override_setting(&c.tls_certificate, tls_cert);
+        override_setting(&c.tls_key, tls_key);
+        override_setting(&c.htpasswd_path, htpasswd);
         if (format && strcmp(format, "json") == 0) {
                 c.access_log_format = ACCESS_LOG_JSON;
         } else if (format && strcmp(format, "logfmt") == 0) {
@@ -241,10 +232,7 @@ static int registry_gc(int argc, char **argv)
                 rc = cli_fail(&err);
                 goto out;
         }
-        if (storage) {
-                free(c.storage);
-                c.storage = xstrdup(storage);
-        }
+        override_setting(&c.storage, storage);
         if (grace && !duration_parse(grace, &c.gc_grace_period)) {
                 rc = cli_usage_error("registry gc", "--grace-period: \"%s\" is not a duration",
                                      grace);
