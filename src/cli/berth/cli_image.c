@@ -1,6 +1,7 @@
 /* Helpers shared by the image commands (see cli_image.h). */
 #include "cli_image.h"
 
+#include <stdio.h>
 #include <string.h>
 #include <time.h>
 
@@ -256,6 +257,50 @@ int cli_open_engine(const struct berth_globals *g, struct engine **out, struct e
         return engine_open(g->root, g->runroot, NULL, out, err);
 }
 
+int cli_open_engine_with_containers(const struct berth_globals *g, struct engine **e,
+                                    struct container_row **rows, size_t *n, struct error **err)
+{
+        *e = NULL;
+        if (cli_open_engine(g, e, err) < 0 ||
+            container_db_list((*e)->containers, rows, n, err) < 0) {
+                engine_free(*e);
+                *e = NULL;
+                return -1;
+        }
+        return 0;
+}
+
+void cli_container_rows_free(struct container_row *rows, size_t n)
+{
+        for (size_t i = 0; i < n; i++)
+                container_row_release(&rows[i]);
+        free(rows);
+}
+
+int cli_run_engine_subcommand(const struct berth_globals *g, const char *family, const char *help,
+                              const struct cli_engine_subcommand *table, size_t n, int argc,
+                              char **argv)
+{
+        if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+                fputs(help, argc < 2 ? stderr : stdout);
+                return argc < 2 ? BERTH_EXIT_FAILURE : 0;
+        }
+        for (size_t i = 0; i < n; i++) {
+                if (strcmp(argv[1], table[i].name) != 0)
+                        continue;
+                struct error *err = NULL;
+                struct engine *e = NULL;
+                if (cli_open_engine(g, &e, &err) < 0)
+                        return cli_fail(&err);
+                optind = 0;
+                opterr = 0;
+                int ret = table[i].run(e, argc - 1, argv + 1);
+                engine_free(e);
+                return ret;
+        }
+        return cli_usage_error(NULL, "unknown %s command \"%s\"", family, argv[1]);
+}
+
 int cli_find_container(struct engine *e, const char *text, struct container_row *out,
                        struct error **err)
 {
@@ -267,4 +312,15 @@ int cli_find_container(struct engine *e, const char *text, struct container_row 
                     err, 0, "no container with name or ID \"%s\" found: no such container", text);
         engine_use_runtime_of(e, out);
         return 0;
+}
+
+int cli_container_stopped(struct engine *e, const struct container_row *row, struct error **err)
+{
+        struct container_state st = {0};
+        engine_use_runtime_of(e, row);
+        if (engine_container_state(e, row, &st, err) < 0)
+                return -1;
+        bool stopped = st.status == CONTAINER_CREATED || st.status == CONTAINER_EXITED;
+        container_state_release(&st);
+        return stopped ? 1 : 0;
 }

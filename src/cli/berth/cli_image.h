@@ -62,10 +62,28 @@ int cli_check_image_unused(struct image_store *store, const struct image_record 
 struct engine;
 struct container_row;
 int cli_open_engine(const struct berth_globals *g, struct engine **out, struct error **err);
+/* The engine and every container record (newest first), for the commands that go over all of
+ * them; -1 with *err and nothing open. The rows go with cli_container_rows_free. */
+int cli_open_engine_with_containers(const struct berth_globals *g, struct engine **e,
+                                    struct container_row **rows, size_t *n, struct error **err);
+void cli_container_rows_free(struct container_row *rows, size_t n);
+/* A command family whose subcommands work on the engine (`network ls`, `volume rm`): ARGV[1]
+ * names one of TABLE, which runs with the engine open and ARGV from the subcommand's name on.
+ * No subcommand prints HELP and fails; an unknown one is "unknown FAMILY command". */
+struct cli_engine_subcommand {
+        const char *name;
+        int (*run)(struct engine *e, int argc, char **argv);
+};
+int cli_run_engine_subcommand(const struct berth_globals *g, const char *family, const char *help,
+                              const struct cli_engine_subcommand *table, size_t n, int argc,
+                              char **argv);
 /* Finds a container by name, ID or unique ID prefix and points the engine at its runtime. Not
  * found: "no container with name or ID \"X\" found: no such container" (podman's words). */
 int cli_find_container(struct engine *e, const char *text, struct container_row *out,
                        struct error **err);
+/* Whether ROW's container is stopped (created or exited): 1, 0 (running or paused), or -1 with
+ * *err when its state cannot be read. Points the engine at its runtime. */
+int cli_container_stopped(struct engine *e, const struct container_row *row, struct error **err);
 
 /* The JSON `inspect` prints for an image (podman's shape) and for a container (docker's). */
 json_t *cli_image_inspect_json(struct image_store *store, const struct image_record *r,

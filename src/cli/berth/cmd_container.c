@@ -141,22 +141,16 @@ static int start_all(const struct berth_globals *g, const char *const *policies,
         struct engine *e = NULL;
         struct container_row *rows = NULL;
         size_t n_rows = 0;
-        if (cli_open_engine(g, &e, &err) < 0 ||
-            container_db_list(e->containers, &rows, &n_rows, &err) < 0) {
-                engine_free(e);
+        if (cli_open_engine_with_containers(g, &e, &rows, &n_rows, &err) < 0)
                 return cli_fail(&err);
-        }
         int ret = 0;
         for (size_t i = n_rows; i-- > 0;) { /* oldest first, as they were created */
                 struct container_row *row = &rows[i];
-                struct container_state st = {0};
-                engine_use_runtime_of(e, row);
-                if (engine_container_state(e, row, &st, &err) < 0) {
+                int stopped = cli_container_stopped(e, row, &err);
+                if (stopped < 0) {
                         ret = cli_fail(&err);
                         continue;
                 }
-                bool stopped = st.status == CONTAINER_CREATED || st.status == CONTAINER_EXITED;
-                container_state_release(&st);
                 if (!stopped || !policy_selected(row, policies, n))
                         continue;
                 if (engine_container_start(e, row, NULL, &err) < 0)
@@ -164,9 +158,7 @@ static int start_all(const struct berth_globals *g, const char *const *policies,
                 else
                         printf("%s\n", row->name);
         }
-        for (size_t i = 0; i < n_rows; i++)
-                container_row_release(&rows[i]);
-        free(rows);
+        cli_container_rows_free(rows, n_rows);
         engine_free(e);
         return ret;
 }

@@ -16,6 +16,7 @@
 #include "base/alloc.h"
 #include "base/process.h"
 #include "cli_image.h"
+#include "cli_prune.h"
 #include "commands.h"
 #include "engine/engine.h"
 #include "engine/engine_internal.h"
@@ -338,56 +339,20 @@ int cmd_container_prune(const struct berth_globals *g, int argc, char **argv)
         }
         if (optind < argc)
                 return cli_usage_error("container prune", "unexpected argument %s", argv[optind]);
-        if (!force) {
-                fprintf(stderr, "WARNING! This will remove all stopped containers.\n"
-                                "Are you sure you want to continue? [y/N] ");
-                char answer[16] = "";
-                if (!fgets(answer, sizeof(answer), stdin) || (answer[0] != 'y' && answer[0] != 'Y'))
-                        return 0;
-        }
+        if (!force && !cli_confirm("WARNING! This will remove all stopped containers.\n"))
+                return 0;
         struct error *err = NULL;
         struct engine *e = NULL;
         struct container_row *rows = NULL;
         size_t n = 0;
-        if (cli_open_engine(g, &e, &err) < 0 ||
-            container_db_list(e->containers, &rows, &n, &err) < 0) {
-                engine_free(e);
+        if (cli_open_engine_with_containers(g, &e, &rows, &n, &err) < 0)
                 return cli_fail(&err);
-        }
-        int ret = 0;
         int64_t total = 0;
-        bool any = false;
-        for (size_t i = 0; i < n; i++) {
-                struct container_row *row = &rows[i];
-                struct container_state st = {0};
-                engine_use_runtime_of(e, row);
-                if (engine_container_state(e, row, &st, &err) < 0) {
-                        ret = cli_fail(&err);
-                        continue;
-                }
-                bool stopped = st.status == CONTAINER_CREATED || st.status == CONTAINER_EXITED;
-                container_state_release(&st);
-                if (!stopped)
-                        continue;
-                _cleanup_free_ char *dir = engine_container_dir(e, row->id);
-                _cleanup_free_ char *upper = xasprintf("%s/upper", dir);
-                int64_t size = volume_disk_usage(upper);
-                if (engine_container_remove(e, row, false, &err) < 0) {
-                        ret = cli_fail(&err);
-                        continue;
-                }
-                if (!any)
-                        printf("Deleted Containers:\n");
-                any = true;
-                printf("%s\n", row->id);
-                total += size;
-        }
-        for (size_t i = 0; i < n; i++)
-                container_row_release(&rows[i]);
-        free(rows);
+        int ret = cli_prune_containers(e, rows, n, &total);
+        cli_container_rows_free(rows, n);
         engine_free(e);
         _cleanup_free_ char *reclaimed = cli_human_size(total);
-        printf("%sTotal reclaimed space: %s\n", any ? "\n" : "", reclaimed);
+        printf("Total reclaimed space: %s\n", reclaimed);
         return ret;
 }
 

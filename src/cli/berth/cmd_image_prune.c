@@ -6,6 +6,7 @@
 
 #include "base/alloc.h"
 #include "cli_image.h"
+#include "cli_prune.h"
 #include "commands.h"
 #include "image/image_gc.h"
 
@@ -16,18 +17,6 @@ static const char prune_help[] =
     "\n"
     "  -a, --all     remove every image no container uses\n"
     "  -f, --force   do not ask for confirmation\n";
-
-static bool confirm(bool all)
-{
-        fprintf(stderr,
-                "WARNING! This command removes all %s images.\n"
-                "Are you sure you want to continue? [y/N] ",
-                all ? "unused" : "dangling");
-        char answer[16] = "";
-        if (!fgets(answer, sizeof(answer), stdin))
-                return false;
-        return answer[0] == 'y' || answer[0] == 'Y';
-}
 
 int cmd_image_prune(const struct berth_globals *g, int argc, char **argv)
 {
@@ -55,7 +44,8 @@ int cmd_image_prune(const struct berth_globals *g, int argc, char **argv)
         }
         if (optind < argc)
                 return cli_usage_error("image prune", "unexpected argument %s", argv[optind]);
-        if (!force && !confirm(all))
+        if (!force && !cli_confirm("WARNING! This command removes all %s images.\n",
+                                   all ? "unused" : "dangling"))
                 return 0;
         struct error *err = NULL;
         struct image_store *store = NULL;

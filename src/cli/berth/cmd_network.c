@@ -6,6 +6,7 @@
 
 #include "base/alloc.h"
 #include "cli_image.h"
+#include "cli_output.h"
 #include "commands.h"
 #include "engine/engine.h"
 #include "engine/engine_network.h"
@@ -50,28 +51,15 @@ static json_t *network_json(struct engine *e, const struct network *n)
         return o;
 }
 
-static int print_json(json_t *value)
+static void print_network_table(json_t *rows)
 {
-        char *text = json_dumps(value, JSON_INDENT(4) | JSON_PRESERVE_ORDER);
-        printf("%s\n", text ? text : "[]");
-        free(text);
-        return 0;
-}
-
-static int print_template(const char *format, json_t *list)
-{
-        struct error *err = NULL;
+        printf("%-12s  %-20s  %-8s  %s\n", "NETWORK ID", "NAME", "DRIVER", "SCOPE");
         size_t i;
         json_t *o;
-        json_array_foreach(list, i, o)
-        {
-                char *line = cli_format_template(format, o, &err);
-                if (!line)
-                        return cli_fail(&err);
-                printf("%s\n", line);
-                free(line);
-        }
-        return 0;
+        json_array_foreach(rows, i, o)
+            printf("%-12s  %-20s  %-8s  %s\n", json_string_value(json_object_get(o, "ID")),
+                   json_string_value(json_object_get(o, "Name")),
+                   json_string_value(json_object_get(o, "Driver")), "local");
 }
 
 static int network_create_command(struct engine *e, int argc, char **argv)
@@ -193,23 +181,7 @@ static int network_ls_command(struct engine *e, int argc, char **argv)
                 network_release(&list[i]);
         }
         free(list);
-        int ret = 0;
-        size_t i;
-        json_t *o;
-        if (quiet) {
-                json_array_foreach(rows, i, o)
-                    printf("%s\n", json_string_value(json_object_get(o, "ID")));
-        } else if (strcmp(format, "json") == 0) {
-                ret = print_json(rows);
-        } else if (strcmp(format, "table") == 0) {
-                printf("%-12s  %-20s  %-8s  %s\n", "NETWORK ID", "NAME", "DRIVER", "SCOPE");
-                json_array_foreach(rows, i, o)
-                    printf("%-12s  %-20s  %-8s  %s\n", json_string_value(json_object_get(o, "ID")),
-                           json_string_value(json_object_get(o, "Name")),
-                           json_string_value(json_object_get(o, "Driver")), "local");
-        } else {
-                ret = print_template(format, rows);
-        }
+        int ret = cli_print_listing(rows, quiet, "ID", format, print_network_table);
         json_decref(rows);
         return ret;
 }
@@ -256,11 +228,11 @@ static int network_inspect_command(struct engine *e, int argc, char **argv)
         }
         network_store_free(store);
         if (format) {
-                int rc = print_template(format, all);
+                int rc = cli_print_templates(format, all);
                 if (rc)
                         ret = rc;
         } else {
-                print_json(all);
+                cli_print_json(all);
         }
         json_decref(all);
         return ret;
@@ -370,32 +342,13 @@ static int network_prune_command(struct engine *e, int argc, char **argv)
 
 int cmd_network(const struct berth_globals *g, int argc, char **argv)
 {
-        static const struct {
-                const char *name;
-                int (*run)(struct engine *, int, char **);
-        } subcommands[] = {
+        static const struct cli_engine_subcommand subcommands[] = {
             {"create", network_create_command},   {"ls", network_ls_command},
             {"list", network_ls_command},         {"inspect", network_inspect_command},
             {"rm", network_rm_command},           {"remove", network_rm_command},
             {"connect", network_connect_command}, {"disconnect", network_disconnect_command},
             {"prune", network_prune_command},
         };
-        if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
-                fputs(network_help, argc < 2 ? stderr : stdout);
-                return argc < 2 ? BERTH_EXIT_FAILURE : 0;
-        }
-        for (size_t i = 0; i < sizeof(subcommands) / sizeof(subcommands[0]); i++) {
-                if (strcmp(argv[1], subcommands[i].name) != 0)
-                        continue;
-                struct error *err = NULL;
-                struct engine *e = NULL;
-                if (cli_open_engine(g, &e, &err) < 0)
-                        return cli_fail(&err);
-                optind = 0;
-                opterr = 0;
-                int ret = subcommands[i].run(e, argc - 1, argv + 1);
-                engine_free(e);
-                return ret;
-        }
-        return cli_usage_error(NULL, "unknown network command \"%s\"", argv[1]);
+        return cli_run_engine_subcommand(g, "network", network_help, subcommands,
+                                         sizeof(subcommands) / sizeof(subcommands[0]), argc, argv);
 }

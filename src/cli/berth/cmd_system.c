@@ -8,6 +8,7 @@
 #include "config.h"
 #include "base/alloc.h"
 #include "cli_image.h"
+#include "cli_prune.h"
 #include "commands.h"
 #include "engine/engine.h"
 #include "engine/volumes.h"
@@ -47,14 +48,6 @@ static char *reclaimable_text(int64_t reclaimable, int64_t total, bool percent)
 struct usage {
         int64_t total, active, size, reclaimable;
 };
-
-/* The container's writable layer. */
-static int64_t container_size(struct engine *e, const char *id)
-{
-        _cleanup_free_ char *dir = engine_container_dir(e, id);
-        _cleanup_free_ char *upper = xasprintf("%s/upper", dir);
-        return volume_disk_usage(upper);
-}
 
 static bool container_running(struct engine *e, struct container_row *row)
 {
@@ -109,8 +102,7 @@ static int system_df(const struct berth_globals *g, int argc, char **argv)
         struct image_record *images = NULL;
         struct volume_info *volumes = NULL;
         size_t n_rows = 0, n_images = 0, n_volumes = 0;
-        if (cli_open_engine(g, &e, &err) < 0 ||
-            container_db_list(e->containers, &rows, &n_rows, &err) < 0 ||
+        if (cli_open_engine_with_containers(g, &e, &rows, &n_rows, &err) < 0 ||
             image_db_list(e->images->db, &images, &n_images, &err) < 0 ||
             volume_list(e, &volumes, &n_volumes, &err) < 0) {
                 engine_free(e);
@@ -129,7 +121,7 @@ static int system_df(const struct berth_globals *g, int argc, char **argv)
         bool *ctr_running = xcalloc(n_rows + 1, sizeof(bool));
         for (size_t i = 0; i < n_rows; i++) {
                 ctr_running[i] = container_running(e, &rows[i]);
-                ctr_sizes[i] = container_size(e, rows[i].id);
+                ctr_sizes[i] = cli_container_size(e, rows[i].id);
                 u[1].total++;
                 u[1].active += ctr_running[i];
                 u[1].size += ctr_sizes[i];
@@ -220,9 +212,7 @@ static int system_df(const struct berth_globals *g, int argc, char **argv)
         free(ctr_running);
         free(vol_sizes);
         free(vol_links);
-        for (size_t i = 0; i < n_rows; i++)
-                container_row_release(&rows[i]);
-        free(rows);
+        cli_container_rows_free(rows, n_rows);
         for (size_t i = 0; i < n_images; i++)
                 image_record_release(&images[i]);
         free(images);
@@ -262,55 +252,30 @@ static int system_prune(const struct berth_globals *g, int argc, char **argv)
         }
         if (optind < argc)
                 return cli_usage_error("system prune", "unexpected argument %s", argv[optind]);
-        if (!force) {
-                fprintf(stderr,
-                        "WARNING! This will remove:\n"
-                        "  - all stopped containers\n"
-                        "  - all networks not used by at least one container\n"
-                        "%s"
-                        "  - %s\n"
-                        "  - unused build cache\n\n"
-                        "Are you sure you want to continue? [y/N] ",
-                        with_volumes ? "  - all anonymous volumes not used by at least one "
-                                       "container\n"
-                                     : "",
-                        all ? "all images without at least one container associated to them"
-                            : "all dangling images");
-                char answer[16] = "";
-                if (!fgets(answer, sizeof(answer), stdin) || (answer[0] != 'y' && answer[0] != 'Y'))
-                        return 0;
-        }
+        if (!force &&
+            !cli_confirm("WARNING! This will remove:\n"
+                         "  - all stopped containers\n"
+                         "  - all networks not used by at least one container\n"
+                         "%s"
+                         "  - %s\n"
+                         "  - unused build cache\n\n",
+                         with_volumes ? "  - all anonymous volumes not used by at least one "
+                                        "container\n"
+                                      : "",
+                         all ? "all images without at least one container associated to them"
+                             : "all dangling images"))
+                return 0;
         struct error *err = NULL;
         struct engine *e = NULL;
         struct container_row *rows = NULL;
         size_t n_rows = 0;
-        if (cli_open_engine(g, &e, &err) < 0 ||
-            container_db_list(e->containers, &rows, &n_rows, &err) < 0) {
-                engine_free(e);
+        if (cli_open_engine_with_containers(g, &e, &rows, &n_rows, &err) < 0)
                 return cli_fail(&err);
-        }
-        int ret = 0;
         int64_t total = 0;
-        /* Stopped containers. */
-        bool any = false;
-        for (size_t i = 0; i < n_rows; i++) {
-                if (container_running(e, &rows[i]))
-                        continue;
-                int64_t size = container_size(e, rows[i].id);
-                if (engine_container_remove(e, &rows[i], false, &err) < 0) {
-                        ret = cli_fail(&err);
-                        continue;
-                }
-                printf("%s%s\n", any ? "" : "Deleted Containers:\n", rows[i].id);
-                any = true;
-                total += size;
-        }
-        for (size_t i = 0; i < n_rows; i++)
-                container_row_release(&rows[i]);
-        free(rows);
+        /* Stopped containers, as `container prune`. */
+        int ret = cli_prune_containers(e, rows, n_rows, &total);
+        cli_container_rows_free(rows, n_rows);
         rows = NULL;
-        if (any)
-                printf("\n");
 
         /* Networks: unused user networks go here once berth has them (network prune). */
 
@@ -318,28 +283,12 @@ static int system_prune(const struct berth_globals *g, int argc, char **argv)
         if (with_volumes) {
                 struct volume_info *volumes = NULL;
                 size_t n_volumes = 0;
-                any = false;
                 if (volume_list(e, &volumes, &n_volumes, &err) < 0)
                         ret = cli_fail(&err);
-                for (size_t i = 0; i < n_volumes; i++) {
-                        char **users = volume_users(e, volumes[i].name, &err);
-                        bool unused = users && !users[0];
-                        volume_free_names(users);
-                        error_free(&err);
-                        int64_t size = 0;
-                        if (!unused)
-                                continue;
-                        if (volume_remove(e, volumes[i].name, true, &size, &err) < 0) {
-                                ret = cli_fail(&err);
-                                continue;
-                        }
-                        printf("%s%s\n", any ? "" : "Deleted Volumes:\n", volumes[i].name);
-                        any = true;
-                        total += size;
-                }
+                int rc = cli_prune_volumes(e, volumes, n_volumes, &total);
+                if (rc)
+                        ret = rc;
                 volume_list_free(volumes, n_volumes);
-                if (any)
-                        printf("\n");
         }
 
         /* Images: dangling ones (no name), or with -a every one no container uses. */
@@ -350,7 +299,7 @@ static int system_prune(const struct berth_globals *g, int argc, char **argv)
                 ret = cli_fail(&err);
                 n_images = 0;
         }
-        any = false;
+        bool any = false;
         for (size_t i = 0; i < n_images; i++) {
                 struct image_record *r = &images[i];
                 bool dangling = !r->names || !r->names[0];
@@ -364,9 +313,7 @@ static int system_prune(const struct berth_globals *g, int argc, char **argv)
                 image_record_release(r);
         }
         free(images);
-        for (size_t i = 0; i < n_rows; i++)
-                container_row_release(&rows[i]);
-        free(rows);
+        cli_container_rows_free(rows, n_rows);
         struct image_gc_stats stats = {0};
         if (image_gc(e->images, &stats, &err) < 0)
                 ret = cli_fail(&err);

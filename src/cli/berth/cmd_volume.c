@@ -6,6 +6,8 @@
 
 #include "base/alloc.h"
 #include "cli_image.h"
+#include "cli_output.h"
+#include "cli_prune.h"
 #include "commands.h"
 #include "engine/engine.h"
 #include "engine/volumes.h"
@@ -34,31 +36,6 @@ static json_t *volume_json(const struct volume_info *v)
         json_object_set_new(o, "Options", json_object());
         json_object_set_new(o, "Scope", json_string("local"));
         return o;
-}
-
-static int print_json(json_t *value)
-{
-        char *text = json_dumps(value, JSON_INDENT(4) | JSON_PRESERVE_ORDER);
-        printf("%s\n", text ? text : "[]");
-        free(text);
-        return 0;
-}
-
-/* Prints each of LIST through template FORMAT; 0, or cli_fail's status. */
-static int print_template(const char *format, json_t *list)
-{
-        struct error *err = NULL;
-        size_t i;
-        json_t *o;
-        json_array_foreach(list, i, o)
-        {
-                char *line = cli_format_template(format, o, &err);
-                if (!line)
-                        return cli_fail(&err);
-                printf("%s\n", line);
-                free(line);
-        }
-        return 0;
 }
 
 static int volume_create_command(struct engine *e, int argc, char **argv)
@@ -138,6 +115,15 @@ static bool volume_matches(struct engine *e, const struct volume_info *v, char *
         return true;
 }
 
+static void print_volume_table(json_t *rows)
+{
+        printf("%-10s%s\n", "DRIVER", "VOLUME NAME");
+        size_t i;
+        json_t *o;
+        json_array_foreach(rows, i, o)
+            printf("%-10s%s\n", "local", json_string_value(json_object_get(o, "Name")));
+}
+
 static int volume_ls_command(struct engine *e, int argc, char **argv)
 {
         enum { OPT_FORMAT = 256 };
@@ -191,21 +177,7 @@ static int volume_ls_command(struct engine *e, int argc, char **argv)
                 if (volume_matches(e, &volumes[i], filters, n_filters))
                         json_array_append_new(list, volume_json(&volumes[i]));
         volume_list_free(volumes, n);
-        int ret = 0;
-        size_t i;
-        json_t *o;
-        if (quiet) {
-                json_array_foreach(list, i, o)
-                    printf("%s\n", json_string_value(json_object_get(o, "Name")));
-        } else if (strcmp(format, "json") == 0) {
-                ret = print_json(list);
-        } else if (strcmp(format, "table") == 0) {
-                printf("%-10s%s\n", "DRIVER", "VOLUME NAME");
-                json_array_foreach(list, i, o)
-                    printf("%-10s%s\n", "local", json_string_value(json_object_get(o, "Name")));
-        } else {
-                ret = print_template(format, list);
-        }
+        int ret = cli_print_listing(list, quiet, "Name", format, print_volume_table);
         json_decref(list);
         return ret;
 }
@@ -249,11 +221,11 @@ static int volume_inspect_command(struct engine *e, int argc, char **argv)
                 }
         }
         if (format && strcmp(format, "json") != 0) {
-                int rc = print_template(format, list);
+                int rc = cli_print_templates(format, list);
                 if (rc)
                         ret = rc;
         } else if (json_array_size(list) || ret == 0) {
-                print_json(list);
+                cli_print_json(list);
         }
         json_decref(list);
         return ret;
@@ -293,18 +265,6 @@ static int volume_rm_command(struct engine *e, int argc, char **argv)
         return ret;
 }
 
-static bool confirm(const char *what)
-{
-        fprintf(stderr,
-                "WARNING! This will remove all %s.\n"
-                "Are you sure you want to continue? [y/N] ",
-                what);
-        char answer[16] = "";
-        if (!fgets(answer, sizeof(answer), stdin))
-                return false;
-        return answer[0] == 'y' || answer[0] == 'Y';
-}
-
 static int volume_prune_command(struct engine *e, int argc, char **argv)
 {
         static const struct option options[] = {
@@ -330,69 +290,30 @@ static int volume_prune_command(struct engine *e, int argc, char **argv)
         }
         if (optind < argc)
                 return cli_usage_error("volume prune", "unexpected argument %s", argv[optind]);
-        if (!force && !confirm("volumes not used by at least one container"))
+        if (!force && !cli_confirm("WARNING! This will remove all volumes not used by at least one "
+                                   "container.\n"))
                 return 0;
         struct error *err = NULL;
         struct volume_info *volumes = NULL;
         size_t n = 0;
         if (volume_list(e, &volumes, &n, &err) < 0)
                 return cli_fail(&err);
-        int ret = 0;
         int64_t total = 0;
-        bool any = false;
-        for (size_t i = 0; i < n; i++) {
-                char **users = volume_users(e, volumes[i].name, &err);
-                bool unused = users && !users[0];
-                volume_free_names(users);
-                if (!unused) {
-                        if (err)
-                                ret = cli_fail(&err);
-                        continue;
-                }
-                int64_t size = 0;
-                if (volume_remove(e, volumes[i].name, true, &size, &err) < 0) {
-                        ret = cli_fail(&err);
-                        continue;
-                }
-                if (!any)
-                        printf("Deleted Volumes:\n");
-                any = true;
-                printf("%s\n", volumes[i].name);
-                total += size;
-        }
+        int ret = cli_prune_volumes(e, volumes, n, &total);
         volume_list_free(volumes, n);
         _cleanup_free_ char *reclaimed = cli_human_size(total);
-        printf("%sTotal reclaimed space: %s\n", any ? "\n" : "", reclaimed);
+        printf("Total reclaimed space: %s\n", reclaimed);
         return ret;
 }
 
 int cmd_volume(const struct berth_globals *g, int argc, char **argv)
 {
-        static const struct {
-                const char *name;
-                int (*run)(struct engine *, int, char **);
-        } subcommands[] = {
+        static const struct cli_engine_subcommand subcommands[] = {
             {"create", volume_create_command}, {"ls", volume_ls_command},
             {"list", volume_ls_command},       {"inspect", volume_inspect_command},
             {"rm", volume_rm_command},         {"remove", volume_rm_command},
             {"prune", volume_prune_command},
         };
-        if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
-                fputs(volume_help, argc < 2 ? stderr : stdout);
-                return argc < 2 ? BERTH_EXIT_FAILURE : 0;
-        }
-        for (size_t i = 0; i < sizeof(subcommands) / sizeof(subcommands[0]); i++) {
-                if (strcmp(argv[1], subcommands[i].name) != 0)
-                        continue;
-                struct error *err = NULL;
-                struct engine *e = NULL;
-                if (cli_open_engine(g, &e, &err) < 0)
-                        return cli_fail(&err);
-                optind = 0;
-                opterr = 0;
-                int ret = subcommands[i].run(e, argc - 1, argv + 1);
-                engine_free(e);
-                return ret;
-        }
-        return cli_usage_error(NULL, "unknown volume command \"%s\"", argv[1]);
+        return cli_run_engine_subcommand(g, "volume", volume_help, subcommands,
+                                         sizeof(subcommands) / sizeof(subcommands[0]), argc, argv);
 }

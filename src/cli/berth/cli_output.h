@@ -1,0 +1,19 @@
+/* How the list and inspect commands print what they found: indented JSON, a Go-like template
+ * per object (cli_format_template), or a table, as docker's --format picks. */
+#pragma once
+#include <jansson.h>
+#include <stdbool.h>
+
+/* VALUE as docker prints JSON (indented by 4, keys in their order); "[]" if it cannot be
+ * dumped. */
+void cli_print_json(json_t *value);
+
+/* Each object of array LIST through template FORMAT, one line each. 0, or cli_fail's status at
+ * the first malformed template (the error is printed). */
+int cli_print_templates(const char *format, json_t *list);
+
+/* An `ls` command's rows (array ROWS of objects): with QUIET each row's QUIET_FIELD only;
+ * else FORMAT "json" (the array), "table" (PRINT_TABLE), or a template per row. 0, or
+ * cli_fail's status. */
+int cli_print_listing(json_t *rows, bool quiet, const char *quiet_field, const char *format,
+                      void (*print_table)(json_t *rows));

@@ -1,0 +1,95 @@
+/* The prune commands' confirmation and removal loops (see cli_prune.h). */
+#include "cli_prune.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+
+#include "base/alloc.h"
+#include "cli_image.h"
+#include "commands.h"
+#include "engine/engine.h"
+#include "engine/volumes.h"
+
+bool cli_confirm(const char *fmt, ...)
+{
+        va_list ap;
+        va_start(ap, fmt);
+        vfprintf(stderr, fmt, ap);
+        va_end(ap);
+        fputs("Are you sure you want to continue? [y/N] ", stderr);
+        char answer[16] = "";
+        if (!fgets(answer, sizeof(answer), stdin))
+                return false;
+        return answer[0] == 'y' || answer[0] == 'Y';
+}
+
+int64_t cli_container_size(struct engine *e, const char *id)
+{
+        _cleanup_free_ char *dir = engine_container_dir(e, id);
+        _cleanup_free_ char *upper = xasprintf("%s/upper", dir);
+        return volume_disk_usage(upper);
+}
+
+/* Prints TITLE before the first removed thing's NAME. */
+static void report_removed(const char *title, const char *name, bool *any)
+{
+        if (!*any)
+                printf("%s\n", title);
+        *any = true;
+        printf("%s\n", name);
+}
+
+int cli_prune_containers(struct engine *e, struct container_row *rows, size_t n, int64_t *reclaimed)
+{
+        struct error *err = NULL;
+        int ret = 0;
+        bool any = false;
+        for (size_t i = 0; i < n; i++) {
+                struct container_row *row = &rows[i];
+                int stopped = cli_container_stopped(e, row, &err);
+                if (stopped < 0) {
+                        ret = cli_fail(&err);
+                        continue;
+                }
+                if (!stopped)
+                        continue;
+                int64_t size = cli_container_size(e, row->id);
+                if (engine_container_remove(e, row, false, &err) < 0) {
+                        ret = cli_fail(&err);
+                        continue;
+                }
+                report_removed("Deleted Containers:", row->id, &any);
+                *reclaimed += size;
+        }
+        if (any)
+                printf("\n");
+        return ret;
+}
+
+int cli_prune_volumes(struct engine *e, const struct volume_info *volumes, size_t n,
+                      int64_t *reclaimed)
+{
+        struct error *err = NULL;
+        int ret = 0;
+        bool any = false;
+        for (size_t i = 0; i < n; i++) {
+                char **users = volume_users(e, volumes[i].name, &err);
+                bool unused = users && !users[0];
+                volume_free_names(users);
+                if (!unused) {
+                        if (err)
+                                ret = cli_fail(&err);
+                        continue;
+                }
+                int64_t size = 0;
+                if (volume_remove(e, volumes[i].name, true, &size, &err) < 0) {
+                        ret = cli_fail(&err);
+                        continue;
+                }
+                report_removed("Deleted Volumes:", volumes[i].name, &any);
+                *reclaimed += size;
+        }
+        if (any)
+                printf("\n");
+        return ret;
+}
