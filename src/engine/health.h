@@ -33,10 +33,6 @@ struct engine_health_flags {
         bool disabled;           /* --no-healthcheck */
 };
 
-/* A Go duration ("1m30s", "500ms", "2h", "1.5s", "0") in nanoseconds, as docker's flags take
- * it: a number without a unit is an error, except 0. Negative values are refused. */
-int health_duration_parse(const char *text, int64_t *ns, struct error **err);
-
 /* The container's healthcheck (a new object), from the image config's "Healthcheck" (or NULL)
  * and the flags, docker's merge: the flags' test replaces the image's, each number given
  * replaces the image's. *out is NULL when the container has none (no test, ["NONE"], or

@@ -11,11 +11,15 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <stdbool.h>
+#include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "base/alloc.h"
+#include "base/duration.h"
 #include "compression.h"
 #include "image_archive.h"
 #include "image_install.h"
@@ -161,6 +165,81 @@ static void add_set_keys(json_t *config, const char *field, const char *arg, con
         }
 }
 
+/* HEALTHCHECK NONE, or HEALTHCHECK [--interval=D] [--timeout=D] [--start-period=D]
+ * [--start-interval=D] [--retries=N] CMD command (Dockerfile reference): the image config's
+ * Healthcheck, durations in nanoseconds, the shell form as CMD-SHELL. */
+static int healthcheck_value(const char *arg, const char *change, json_t **out, struct error **err)
+{
+        if (strcasecmp(arg, "NONE") == 0) {
+                *out = json_pack("{s:[s]}", "Test", "NONE");
+                return 0;
+        }
+        static const struct {
+                const char *option;
+                const char *key;
+        } durations[] = {{"--interval=", "Interval"},
+                         {"--timeout=", "Timeout"},
+                         {"--start-period=", "StartPeriod"},
+                         {"--start-interval=", "StartInterval"}};
+        json_t *hc = json_object();
+        const char *p = arg;
+        while (strncmp(p, "--", 2) == 0) {
+                size_t len = strcspn(p, " \t");
+                _cleanup_free_ char *option = xstrndup(p, len);
+                bool known = false;
+                for (size_t i = 0; i < sizeof(durations) / sizeof(durations[0]); i++) {
+                        size_t n = strlen(durations[i].option);
+                        if (strncmp(option, durations[i].option, n) != 0)
+                                continue;
+                        int64_t ns;
+                        if (duration_parse(option + n, &ns, err) < 0) {
+                                json_decref(hc);
+                                return error_wrap(err, "change \"%s\"", change);
+                        }
+                        json_object_set_new(hc, durations[i].key, json_integer(ns));
+                        known = true;
+                }
+                if (strncmp(option, "--retries=", 10) == 0) {
+                        char *end;
+                        long retries = strtol(option + 10, &end, 10);
+                        if (*end || end == option + 10 || retries < 0) {
+                                json_decref(hc);
+                                return error_set(err, 0, "change \"%s\": invalid %s", change,
+                                                 option);
+                        }
+                        json_object_set_new(hc, "Retries", json_integer(retries));
+                        known = true;
+                }
+                if (!known) {
+                        json_decref(hc);
+                        return error_set(err, 0, "change \"%s\": unknown HEALTHCHECK option %s",
+                                         change, option);
+                }
+                p += len;
+                while (isspace((unsigned char)*p))
+                        p++;
+        }
+        if (strncasecmp(p, "CMD", 3) != 0 || (p[3] && !isspace((unsigned char)p[3]))) {
+                json_decref(hc);
+                return error_set(err, 0, "change \"%s\": HEALTHCHECK needs CMD or NONE", change);
+        }
+        p += 3;
+        while (isspace((unsigned char)*p))
+                p++;
+        if (!*p) {
+                json_decref(hc);
+                return error_set(err, 0, "change \"%s\": HEALTHCHECK CMD needs a command", change);
+        }
+        json_t *test = json_string_array(p);
+        if (test)
+                json_array_insert_new(test, 0, json_string("CMD"));
+        else
+                test = json_pack("[s, s]", "CMD-SHELL", p);
+        json_object_set_new(hc, "Test", test);
+        *out = hc;
+        return 0;
+}
+
 int image_config_apply_change(json_t *config, const char *change, struct error **err)
 {
         const char *p = change;
@@ -216,6 +295,11 @@ int image_config_apply_change(json_t *config, const char *change, struct error *
                 json_object_set_new(config, "WorkingDir", json_string(value));
         } else if (strcmp(instruction, "STOPSIGNAL") == 0) {
                 json_object_set_new(config, "StopSignal", json_string(value));
+        } else if (strcmp(instruction, "HEALTHCHECK") == 0) {
+                json_t *hc = NULL;
+                if (healthcheck_value(value, change, &hc, err) < 0)
+                        return -1;
+                json_object_set_new(config, "Healthcheck", hc);
         } else if (strcmp(instruction, "ONBUILD") == 0) {
                 json_t *onbuild = json_object_get(config, "OnBuild");
                 if (!json_is_array(onbuild)) {
@@ -226,7 +310,8 @@ int image_config_apply_change(json_t *config, const char *change, struct error *
         } else {
                 return error_set(err, 0,
                                  "change \"%s\": unknown instruction %s (CMD, ENTRYPOINT, ENV, "
-                                 "EXPOSE, LABEL, ONBUILD, STOPSIGNAL, USER, VOLUME, WORKDIR)",
+                                 "EXPOSE, HEALTHCHECK, LABEL, ONBUILD, STOPSIGNAL, USER, VOLUME, "
+                                 "WORKDIR)",
                                  change, instruction);
         }
         return 0;

@@ -233,8 +233,32 @@ simulate_reboot() {
 	[[ $output == *"--health-interval"* ]]
 }
 
-@test "the image's Healthcheck" {
-	# berth import --change takes no HEALTHCHECK instruction (image_import.c): no way to make
-	# such an image here without a builder.
-	skip "berth import --change does not support HEALTHCHECK yet"
+@test "the image's Healthcheck (import --change HEALTHCHECK), overridden by the flags, or turned off" {
+	berth import --change 'CMD ["sh"]' \
+		--change 'HEALTHCHECK --interval=500ms --retries=1 CMD test -e /tmp/ok' \
+		"$ROOTFS_TAR" localhost/checked:1 >/dev/null
+	run berth image inspect -f '{{json .Config.Healthcheck}}' localhost/checked:1
+	[ "$(jq -c '.Test' <<<"$output")" = '["CMD-SHELL","test -e /tmp/ok"]' ]
+	[ "$(jq -r '.Interval' <<<"$output")" = 500000000 ]
+	# The image's check runs: unhealthy until the file exists, then healthy.
+	berth run -d --name fromimage localhost/checked:1 sleep 1000 >/dev/null
+	wait_for health_is fromimage unhealthy
+	berth exec fromimage touch /tmp/ok
+	wait_for health_is fromimage healthy
+	# --health-cmd replaces the image's test and keeps its other settings.
+	berth run -d --name flagged --health-cmd 'true' localhost/checked:1 sleep 1000 >/dev/null
+	run berth inspect -f '{{json .Config.Healthcheck}}' flagged
+	[ "$(jq -c '.Test' <<<"$output")" = '["CMD-SHELL","true"]' ]
+	[ "$(jq -r '.Interval' <<<"$output")" = 500000000 ]
+	# --no-healthcheck turns the image's off.
+	berth run -d --name unchecked --no-healthcheck localhost/checked:1 sleep 1000 >/dev/null
+	run berth ps --filter name=unchecked --format '{{.Status}}'
+	[[ $output == "Up "* && $output != *health* ]]
+	# HEALTHCHECK NONE in an image: no check.
+	berth import --change 'CMD ["sh"]' --change 'HEALTHCHECK NONE' "$ROOTFS_TAR" localhost/nocheck:1 >/dev/null
+	berth run -d --name none localhost/nocheck:1 sleep 1000 >/dev/null
+	run berth inspect -f '{{json .State.Health}}' none
+	[[ $output == null || $output == "<no value>" || -z $output ]]
+	run berth ps --filter name=none --format "{{.Status}}"
+	[[ $output == "Up "* && $output != *health* ]]
 }

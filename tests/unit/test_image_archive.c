@@ -138,8 +138,23 @@ TEST(changes_like_podman)
             {{"STOPSIGNAL SIGINT"}, "{\"StopSignal\":\"SIGINT\"}"},
             {{"FROM busybox"},
              "error: change \"FROM busybox\": unknown instruction FROM (CMD, "
-             "ENTRYPOINT, ENV, EXPOSE, LABEL, ONBUILD, STOPSIGNAL, USER, VOLUME, "
+             "ENTRYPOINT, ENV, EXPOSE, HEALTHCHECK, LABEL, ONBUILD, STOPSIGNAL, USER, VOLUME, "
              "WORKDIR)"},
+            {{"HEALTHCHECK NONE"}, "{\"Healthcheck\":{\"Test\":[\"NONE\"]}}"},
+            {{"HEALTHCHECK --interval=5s --timeout=1m30s --retries=2 CMD test -f /ok"},
+             "{\"Healthcheck\":{\"Interval\":5000000000,\"Retries\":2,\"Test\":[\"CMD-SHELL\","
+             "\"test -f /ok\"],\"Timeout\":90000000000}}"},
+            {{"HEALTHCHECK --start-period=500ms CMD [\"/bin/true\", \"x\"]"},
+             "{\"Healthcheck\":{\"StartPeriod\":500000000,\"Test\":[\"CMD\",\"/bin/true\","
+             "\"x\"]}}"},
+            {{"HEALTHCHECK --interval=5 CMD true"},
+             "error: change \"HEALTHCHECK --interval=5 CMD true\": invalid duration \"5\": "
+             "missing unit"},
+            {{"HEALTHCHECK --every=5s CMD true"},
+             "error: change \"HEALTHCHECK --every=5s CMD true\": unknown HEALTHCHECK option "
+             "--every=5s"},
+            {{"HEALTHCHECK true"},
+             "error: change \"HEALTHCHECK true\": HEALTHCHECK needs CMD or NONE"},
             {{"CMD"}, "error: change \"CMD\": CMD needs an argument"},
             {{"ENV A"}, "error: change \"ENV A\": ENV needs a value"},
             {{"LABEL nokey"}, "error: change \"LABEL nokey\": expected KEY=VALUE"},

@@ -1,5 +1,6 @@
 /* Restart policies (parsing, docker's decision table, back-off) and health checks (durations,
  * configuration merge, state transitions). */
+#include "base/duration.h"
 #include "engine/health.h"
 #include "engine/restart_policy.h"
 #include "test.h"
@@ -94,7 +95,7 @@ TEST(durations_in_go_syntax)
         for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
                 int64_t ns = -1;
                 struct error *err = NULL;
-                if (health_duration_parse(ok[i].text, &ns, &err) < 0 || ns != ok[i].ns)
+                if (duration_parse(ok[i].text, &ns, &err) < 0 || ns != ok[i].ns)
                         test_check_failed(__FILE__, __LINE__, "%s: %lld", ok[i].text,
                                           (long long)ns);
                 error_free(&err);
@@ -103,7 +104,7 @@ TEST(durations_in_go_syntax)
         for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
                 int64_t ns;
                 struct error *err = NULL;
-                if (health_duration_parse(bad[i], &ns, &err) == 0)
+                if (duration_parse(bad[i], &ns, &err) == 0)
                         test_check_failed(__FILE__, __LINE__, "%s accepted", bad[i]);
                 error_free(&err);
         }

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "base/alloc.h"
+#include "base/duration.h"
 #include "base/fs.h"
 #include "cli_image.h"
 #include "commands.h"
@@ -426,7 +427,7 @@ static int run_or_create(const struct berth_globals *g, bool run, int argc, char
                         int64_t *ns = opt == OPT_HEALTH_INTERVAL  ? &health.interval_ns
                                       : opt == OPT_HEALTH_TIMEOUT ? &health.timeout_ns
                                                                   : &health.start_period_ns;
-                        if (health_duration_parse(optarg, ns, &err) < 0) {
+                        if (duration_parse(optarg, ns, &err) < 0) {
                                 error_wrap(&err, "%s",
                                            opt == OPT_HEALTH_INTERVAL  ? "--health-interval"
                                            : opt == OPT_HEALTH_TIMEOUT ? "--health-timeout"
