@@ -84,6 +84,14 @@ struct printer {
         char *pending; /* partial line text so far */
 };
 
+/* The lines' order must survive `logs 2>&1`: stdout's buffer goes out before a stderr line. */
+static void put_line(const char *line, bool is_stderr)
+{
+        if (is_stderr)
+                fflush(stdout);
+        fputs(line, is_stderr ? stderr : stdout);
+}
+
 static void emit(struct printer *p, const char *time_text, bool is_stderr, const char *text,
                  bool full)
 {
@@ -101,7 +109,7 @@ static void emit(struct printer *p, const char *time_text, bool is_stderr, const
                 p->next++;
                 return;
         }
-        fputs(line, is_stderr ? stderr : stdout);
+        put_line(line, is_stderr);
         free(line);
 }
 
@@ -134,7 +142,7 @@ static void flush_tail(struct printer *p)
         size_t n = p->next < (size_t)p->tail ? p->next : (size_t)p->tail;
         for (size_t i = 0; i < n; i++) {
                 size_t slot = (p->next - n + i) % (size_t)p->tail;
-                fputs(p->kept[slot], p->kept_stderr[slot] ? stderr : stdout);
+                put_line(p->kept[slot], p->kept_stderr[slot]);
                 free(p->kept[slot]);
                 p->kept[slot] = NULL;
         }
