@@ -18,6 +18,8 @@
 #include "content_store_internal.h"
 #include "store_lock.h"
 
+#define INGEST_WRITEBACK_WINDOW (8u << 20)
+
 struct content_ingest {
         struct content_store *store;
         bool known; /* EXPECTED is set: named partial, resumable, guarded by LOCK_NAME */
@@ -176,6 +178,15 @@ int content_ingest_write(struct content_ingest *ingest, const void *data, size_t
                 at += (uint64_t)n;
         }
         digester_update(ingest->digester, data, len);
+        /* Start the disk writing each full window now rather than all at the commit's fsync:
+         * the writeback overlaps the transfer, and the fsync waits only for the last window
+         * (a 1 GiB registry push: 157 -> 346 MB/s, docs/benchmarks.md). Asynchronous; errors show at fsync. */
+        uint64_t window = INGEST_WRITEBACK_WINDOW;
+        if (ingest->offset / window != (ingest->offset + len) / window) {
+                uint64_t end = (ingest->offset + len) / window * window;
+                (void)sync_file_range(ingest->fd, (off_t)(end - window), (off_t)window,
+                                      SYNC_FILE_RANGE_WRITE);
+        }
         ingest->offset += len;
         return 0;
 }

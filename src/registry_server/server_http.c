@@ -593,8 +593,11 @@ int registry_server_serve(const struct registry_server_config *c, struct error *
             (unsigned)c->max_connections,
             /* Headers must fit in it (a bound on what one connection can make us hold); it is
              * also the read buffer, so larger means fewer calls per uploaded chunk. */
-            MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(256 * 1024), MHD_OPTION_NOTIFY_COMPLETED,
-            on_completed, &s, MHD_OPTION_LISTENING_ADDRESS_REUSE, 1u, MHD_OPTION_END);
+            MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(256 * 1024),
+            /* Bursts of clients (200 at once in bench/registry.sh) wait in the kernel's queue
+             * instead of having their handshakes dropped. */
+            MHD_OPTION_LISTEN_BACKLOG_SIZE, 4096u, MHD_OPTION_NOTIFY_COMPLETED, on_completed, &s,
+            MHD_OPTION_LISTENING_ADDRESS_REUSE, 1u, MHD_OPTION_END);
         if (s.daemon == NULL) {
                 error_set(err, errno, "listen on %s", c->addr);
                 goto restore;
