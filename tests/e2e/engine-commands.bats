@@ -211,3 +211,17 @@ load engine_helpers
 	[ "$(jq -r .OSType <<<"$output")" = linux ]
 	berth rm -f r c >/dev/null
 }
+
+@test "ps -s: the SIZE column (writable layer, virtual with the image) and SizeRw in templates" {
+	berth run -d --name sized "$IMAGE" sh -c 'dd if=/dev/zero of=/blob bs=1k count=300 2>/dev/null; sleep 300' >/dev/null
+	wait_for sh -c "[ \"\$(\"$BERTH\" --root \"$T/root\" --runroot \"$T/run\" ps -s --format '{{.SizeRw}}' --filter name=sized)\" -ge 307200 ]"
+	run berth ps -s
+	[[ ${lines[0]} == *"NAMES"*"SIZE" ]]
+	[[ ${lines[1]} =~ sized\ +30[0-9](\.[0-9])?kB\ \(virtual\ [0-9.]+MB\)$ ]]
+	# without -s there is no SIZE column
+	run berth ps
+	[[ ${lines[0]} != *SIZE* ]]
+	run berth ps -s --format '{{.SizeRw}} {{.SizeRootFs}}'
+	read -r rw rootfs <<<"$output"
+	[ "$rw" -ge 307200 ] && [ "$rootfs" -gt "$rw" ]
+}

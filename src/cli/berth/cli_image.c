@@ -118,16 +118,27 @@ char *cli_human_age(int64_t then)
         return xasprintf("%lld years ago", (long long)(d / 365));
 }
 
-char *cli_human_size(int64_t bytes)
+/* BYTES in decimal units with DIGITS significant digits, SEPARATOR between number and unit. */
+static char *human_size(int64_t bytes, int digits, const char *separator)
 {
-        static const char *const units[] = {"B", "kB", "MB", "GB", "TB", "PB"};
+        static const char *const units[] = {"B", "kB", "MB", "GB", "TB", "PB", "EB"};
         double size = (double)bytes;
         size_t unit = 0;
         while (size >= 1000 && unit + 1 < sizeof(units) / sizeof(units[0])) {
                 size /= 1000;
                 unit++;
         }
-        return xasprintf("%.3g %s", size, units[unit]);
+        return xasprintf("%.*g%s%s", digits, size, separator, units[unit]);
+}
+
+char *cli_human_size(int64_t bytes)
+{
+        return human_size(bytes, 3, " ");
+}
+
+char *cli_docker_size(int64_t bytes, int digits)
+{
+        return human_size(bytes, digits, "");
 }
 
 char *cli_rfc3339(int64_t seconds)

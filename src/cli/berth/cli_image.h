@@ -42,6 +42,9 @@ void cli_split_name(const char *name, char **repository, char **tag);
 char *cli_human_age(int64_t then);
 /* "4.26 MB" (go-units HumanSizeWithPrecision, decimal units, 3 significant digits). */
 char *cli_human_size(int64_t bytes);
+/* docker's go-units HumanSize: DIGITS significant digits, no space ("1.24MB"): 3 in ps, 4 in
+ * system df. */
+char *cli_docker_size(int64_t bytes, int digits);
 /* RFC 3339 UTC with seconds: "2024-01-02T03:04:05Z". */
 char *cli_rfc3339(int64_t seconds);
 

@@ -6,6 +6,9 @@
 
 #include "base/alloc.h"
 #include "cli_image.h"
+#include "base/digest.h"
+#include "image/image_db.h"
+#include "cli_prune.h"
 #include "commands.h"
 #include "engine/engine.h"
 #include "engine/engine_network.h"
@@ -22,6 +25,8 @@ static const char ps_help[] =
     "      --no-trunc       full IDs and commands\n"
     "  -f, --filter F       status=S, name=N, id=I, ancestor=IMAGE, label=K[=V], exited=CODE,\n"
     "                       health=starting|healthy|unhealthy|none\n"
+    "  -s, --size           the SIZE column: the container's writable layer (and with its\n"
+    "                       image, virtual)\n"
     "      --format FMT     table (default), json, or a template such as {{.Names}}\n";
 
 /* "Up 3 minutes", "Exited (0) 2 seconds ago": docker's STATUS column. */
@@ -130,6 +135,26 @@ static bool matches(const struct container_row *row, const struct container_stat
         return true;
 }
 
+/* docker's ps -s: SizeRw (the writable layer), SizeRootFs (with the image), and the SIZE text
+ * "12.3kB (virtual 4.56MB)". */
+static void add_sizes(struct engine *e, const struct container_row *row, json_t *o)
+{
+        int64_t rw = cli_container_size(e, row->id), image = 0;
+        struct digest id;
+        struct image_record rec = {0};
+        struct error *err = NULL;
+        if (digest_parse(row->image_id, &id, &err) == 0 &&
+            image_db_get(e->images->db, &id, &rec, &err) > 0)
+                image = rec.size;
+        error_free(&err);
+        image_record_release(&rec);
+        _cleanup_free_ char *rw_text = cli_docker_size(rw, 3);
+        _cleanup_free_ char *virtual_text = cli_docker_size(rw + image, 3);
+        json_object_set_new(o, "SizeRw", json_integer(rw));
+        json_object_set_new(o, "SizeRootFs", json_integer(rw + image));
+        json_object_set_new(o, "Size", json_sprintf("%s (virtual %s)", rw_text, virtual_text));
+}
+
 int cmd_ps(const struct berth_globals *g, int argc, char **argv)
 {
         enum { OPT_NO_TRUNC = 256, OPT_FORMAT };
@@ -145,7 +170,7 @@ int cmd_ps(const struct berth_globals *g, int argc, char **argv)
             {"help", no_argument, NULL, 'h'},
             {0},
         };
-        bool all = false, quiet = false, no_trunc = false;
+        bool all = false, quiet = false, no_trunc = false, size = false;
         long last = -1;
         const char *format = "table";
         struct ps_filter filters[16];
@@ -185,6 +210,7 @@ int cmd_ps(const struct berth_globals *g, int argc, char **argv)
                         format = optarg;
                         break;
                 case 's':
+                        size = true;
                         break;
                 case 'h':
                         return cli_help(ps_help);
@@ -242,15 +268,17 @@ int cmd_ps(const struct berth_globals *g, int argc, char **argv)
                         json_object_set_new(o, "ExitCode", json_integer(st.exit_code));
                         json_object_set_new(o, "Pid", json_integer(st.pid));
                         json_object_set_new(o, "Names", json_string(row->name));
-                        _cleanup_free_ char *ports = st.status == CONTAINER_RUNNING ||
-                                                             st.status == CONTAINER_PAUSED
-                                                         ? engine_network_ports_text(e, row)
-                                                         : xstrdup("");
+                        _cleanup_free_ char *ports =
+                            st.status == CONTAINER_RUNNING || st.status == CONTAINER_PAUSED
+                                ? engine_network_ports_text(e, row)
+                                : xstrdup("");
                         json_object_set_new(o, "Ports", json_string(ports));
                         json_t *labels =
                             json_object_get(json_object_get(row->data, "options"), "labels");
                         json_object_set_new(o, "Labels",
                                             labels ? json_incref(labels) : json_object());
+                        if (size)
+                                add_sizes(e, row, o);
                         json_array_append_new(list, o);
                 }
                 container_state_release(&st);
@@ -266,21 +294,26 @@ int cmd_ps(const struct berth_globals *g, int argc, char **argv)
                 printf("%s\n", text ? text : "[]");
                 free(text);
         } else if (strcmp(format, "table") == 0) {
-                printf("%-12s  %-30s  %-20s  %-16s  %-24s  %-10s  %s\n", "CONTAINER ID", "IMAGE",
-                       "COMMAND", "CREATED", "STATUS", "PORTS", "NAMES");
+                /* NAMES is padded only when SIZE follows it (docker's -s table). */
+                int names_width = size ? 20 : 0;
+                printf("%-12s  %-30s  %-20s  %-16s  %-24s  %-10s  %-*s%s\n", "CONTAINER ID",
+                       "IMAGE", "COMMAND", "CREATED", "STATUS", "PORTS", names_width, "NAMES",
+                       size ? "  SIZE" : "");
                 json_array_foreach(list, i, o)
                 {
                         const char *command = json_string_value(json_object_get(o, "Command"));
                         _cleanup_free_ char *shown_command = !no_trunc && strlen(command) > 20
                                                                  ? xasprintf("%.17s...", command)
                                                                  : xasprintf("%s", command);
-                        printf("%-12s  %-30s  %-20s  %-16s  %-24s  %-10s  %s\n",
+                        const char *size_text = json_string_value(json_object_get(o, "Size"));
+                        printf("%-12s  %-30s  %-20s  %-16s  %-24s  %-10s  %-*s%s%s\n",
                                json_string_value(json_object_get(o, "ID")),
                                json_string_value(json_object_get(o, "Image")), shown_command,
                                json_string_value(json_object_get(o, "RunningFor")),
                                json_string_value(json_object_get(o, "Status")),
-                               json_string_value(json_object_get(o, "Ports")),
-                               json_string_value(json_object_get(o, "Names")));
+                               json_string_value(json_object_get(o, "Ports")), names_width,
+                               json_string_value(json_object_get(o, "Names")),
+                               size_text ? "  " : "", size_text ? size_text : "");
                 }
         } else {
                 json_array_foreach(list, i, o)

@@ -23,22 +23,9 @@ static const char system_help[] =
     "                                unused image) and, with --volumes, unused volumes\n"
     "  info [--format FMT]           same as berth info\n";
 
-/* go-units HumanSize (4 significant digits, decimal, no space): docker df's sizes. */
-static char *human_size(int64_t bytes)
-{
-        static const char *const names[] = {"B", "kB", "MB", "GB", "TB", "PB", "EB"};
-        double size = (double)bytes;
-        size_t i = 0;
-        while (size >= 1000 && i < 6) {
-                size /= 1000;
-                i++;
-        }
-        return xasprintf("%.4g%s", size, names[i]);
-}
-
 static char *reclaimable_text(int64_t reclaimable, int64_t total, bool percent)
 {
-        _cleanup_free_ char *size = human_size(reclaimable);
+        _cleanup_free_ char *size = cli_docker_size(reclaimable, 4);
         if (!percent)
                 return xstrdup(size);
         int pct = total > 0 ? (int)(reclaimable * 100 / total) : 0;
@@ -147,7 +134,7 @@ static int system_df(const struct berth_globals *g, int argc, char **argv)
         int ret = 0;
         if (format) {
                 for (size_t t = 0; t < 4 && ret == 0; t++) {
-                        _cleanup_free_ char *size = human_size(u[t].size);
+                        _cleanup_free_ char *size = cli_docker_size(u[t].size, 4);
                         _cleanup_free_ char *rec =
                             reclaimable_text(u[t].reclaimable, u[t].size, t != 3);
                         json_t *o = json_object();
@@ -172,7 +159,7 @@ static int system_df(const struct berth_globals *g, int argc, char **argv)
                 printf("%-16s%-10s%-10s%-10s%s\n", "TYPE", "TOTAL", "ACTIVE", "SIZE",
                        "RECLAIMABLE");
                 for (size_t t = 0; t < 4; t++) {
-                        _cleanup_free_ char *size = human_size(u[t].size);
+                        _cleanup_free_ char *size = cli_docker_size(u[t].size, 4);
                         _cleanup_free_ char *rec =
                             reclaimable_text(u[t].reclaimable, u[t].size, t != 3);
                         printf("%-16s%-10lld%-10lld%-10s%s\n", types[t], (long long)u[t].total,
@@ -185,7 +172,7 @@ static int system_df(const struct berth_globals *g, int argc, char **argv)
                         int64_t users = 0;
                         for (size_t k = 0; k < n_rows; k++)
                                 users += strcmp(rows[k].image_id, images[i].id.text) == 0;
-                        _cleanup_free_ char *size = human_size(images[i].size);
+                        _cleanup_free_ char *size = cli_docker_size(images[i].size, 4);
                         const char *hex = strchr(images[i].id.text, ':');
                         hex = hex ? hex + 1 : images[i].id.text;
                         printf("%-40s%-15.12s%-15lld%s\n",
@@ -196,14 +183,14 @@ static int system_df(const struct berth_globals *g, int argc, char **argv)
                 printf("\nContainers space usage:\n\n%-15s%-25s%-12s%s\n", "CONTAINER ID", "NAMES",
                        "STATUS", "SIZE");
                 for (size_t i = 0; i < n_rows; i++) {
-                        _cleanup_free_ char *size = human_size(ctr_sizes[i]);
+                        _cleanup_free_ char *size = cli_docker_size(ctr_sizes[i], 4);
                         printf("%-15.12s%-25s%-12s%s\n", rows[i].id, rows[i].name,
                                ctr_running[i] ? "running" : "stopped", size);
                 }
                 printf("\nLocal Volumes space usage:\n\n%-66s%-8s%s\n", "VOLUME NAME", "LINKS",
                        "SIZE");
                 for (size_t i = 0; i < n_volumes; i++) {
-                        _cleanup_free_ char *size = human_size(vol_sizes[i]);
+                        _cleanup_free_ char *size = cli_docker_size(vol_sizes[i], 4);
                         printf("%-66s%-8lld%s\n", volumes[i].name, (long long)vol_links[i], size);
                 }
                 printf("\nBuild cache usage: 0B\n");
@@ -321,7 +308,7 @@ static int system_prune(const struct berth_globals *g, int argc, char **argv)
         if (any)
                 printf("\n");
         engine_free(e);
-        _cleanup_free_ char *reclaimed = human_size(total);
+        _cleanup_free_ char *reclaimed = cli_docker_size(total, 4);
         printf("Total reclaimed space: %s\n", reclaimed);
         return ret;
 }
