@@ -280,3 +280,17 @@ http_server() {
 	berth ps -q | xargs -r -P 20 -n1 "$BERTH" --root "$T/root" --runroot "$T/run" rm -f >/dev/null
 	[ -z "$(network_leftovers)" ]
 }
+
+@test "system prune removes the networks no container uses, as network prune does" {
+	net_setup
+	berth network create --internal --subnet 10.77.245.0/24 spare >/dev/null
+	berth network create --internal --subnet 10.77.246.0/24 busy >/dev/null
+	berth run -d --name user --network busy "$IMAGE" sleep 300 >/dev/null
+	run berth system prune -f
+	[ "$status" -eq 0 ]
+	[[ $output == *"Deleted Networks:"*spare* ]]
+	[[ $output != *busy* ]]
+	run berth network ls --format '{{.Name}}'
+	[[ $output == *busy* && $output != *spare* ]]
+	berth rm -f user >/dev/null
+}

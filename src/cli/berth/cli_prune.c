@@ -3,11 +3,13 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 
 #include "base/alloc.h"
 #include "cli_image.h"
 #include "commands.h"
 #include "engine/engine.h"
+#include "engine/engine_network.h"
 #include "engine/volumes.h"
 
 bool cli_confirm(const char *fmt, ...)
@@ -91,5 +93,22 @@ int cli_prune_volumes(struct engine *e, const struct volume_info *volumes, size_
         }
         if (any)
                 printf("\n");
+        return ret;
+}
+
+int cli_prune_networks(struct engine *e)
+{
+        struct error *err = NULL;
+        char **removed = NULL;
+        int ret = 0;
+        if (engine_network_prune(e, &removed, &err) < 0)
+                ret = cli_fail(&err);
+        if (removed && removed[0])
+                printf("Deleted Networks:\n");
+        for (char **r = removed; r && *r; r++) {
+                printf("%s\n", *r);
+                free(*r);
+        }
+        free(removed);
         return ret;
 }

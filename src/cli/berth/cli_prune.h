@@ -26,3 +26,7 @@ int cli_prune_containers(struct engine *e, struct container_row *rows, size_t n,
  * adds their bytes to *RECLAIMED. 0, or cli_fail's status, as cli_prune_containers. */
 int cli_prune_volumes(struct engine *e, const struct volume_info *volumes, size_t n,
                       int64_t *reclaimed);
+
+/* Removes every user network no container uses (engine_network_prune), printing the "Deleted
+ * Networks:" section. 0, or cli_fail's status. */
+int cli_prune_networks(struct engine *e);

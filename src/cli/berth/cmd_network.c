@@ -6,6 +6,7 @@
 
 #include "base/alloc.h"
 #include "cli_image.h"
+#include "cli_prune.h"
 #include "cli_output.h"
 #include "commands.h"
 #include "engine/engine.h"
@@ -325,19 +326,7 @@ static int network_prune_command(struct engine *e, int argc, char **argv)
                 if (opt != 'f')
                         return cli_bad_flag("network prune", argv);
         }
-        struct error *err = NULL;
-        char **removed = NULL;
-        int ret = 0;
-        if (engine_network_prune(e, &removed, &err) < 0)
-                ret = cli_fail(&err);
-        if (removed && removed[0])
-                printf("Deleted Networks:\n");
-        for (char **r = removed; r && *r; r++) {
-                printf("%s\n", *r);
-                free(*r);
-        }
-        free(removed);
-        return ret;
+        return cli_prune_networks(e);
 }
 
 int cmd_network(const struct berth_globals *g, int argc, char **argv)

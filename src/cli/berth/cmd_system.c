@@ -264,7 +264,10 @@ static int system_prune(const struct berth_globals *g, int argc, char **argv)
         cli_container_rows_free(rows, n_rows);
         rows = NULL;
 
-        /* Networks: unused user networks go here once berth has them (network prune). */
+        /* Networks no container uses, as `network prune`. */
+        int networks = cli_prune_networks(e);
+        if (networks)
+                ret = networks;
 
         /* Volumes (--volumes): every volume no container uses, as `volume prune`. */
         if (with_volumes) {
