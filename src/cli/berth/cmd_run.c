@@ -246,7 +246,7 @@ static int run_or_create(const struct berth_globals *g, bool run, int argc, char
         struct engine_create_request r = {.options = &o, .stop_timeout = -1};
         struct engine_health_flags health = {0};
         struct restart_policy restart = {RESTART_NO, 0};
-        struct list env = {0}, cap_add = {0}, cap_drop = {0}, labels = {0}, annotations = {0},
+        struct list env = {0}, env_files = {0}, cap_add = {0}, cap_drop = {0}, labels = {0}, annotations = {0},
                     sysctls = {0}, dns = {0}, add_hosts = {0}, entrypoint = {0};
         struct engine_mount *mounts = NULL;
         struct engine_ulimit *ulimits = NULL;
@@ -281,7 +281,7 @@ static int run_or_create(const struct berth_globals *g, bool run, int argc, char
                         add_env(&env, optarg);
                         break;
                 case OPT_ENV_FILE:
-                        if (read_env_file(&env, optarg, &err) < 0)
+                        if (read_env_file(&env_files, optarg, &err) < 0)
                                 goto fail;
                         break;
                 case 'w':
@@ -505,6 +505,12 @@ static int run_or_create(const struct berth_globals *g, bool run, int argc, char
                 }
                 o.init_path = init_path;
         }
+        /* docker: the --env-file entries first, then -e, which wins whatever the order. */
+        for (size_t i = 0; i < env.n; i++)
+                list_add(&env_files, env.items[i]);
+        free(env.items);
+        env = env_files;
+        env_files = (struct list){0};
         o.env = env.items;
         o.cap_add = cap_add.items;
         o.cap_drop = cap_drop.items;
@@ -596,6 +602,7 @@ out:
                 free(ulimits[i].type);
         free(ulimits);
         list_free(&env);
+        list_free(&env_files);
         list_free(&cap_add);
         list_free(&cap_drop);
         list_free(&labels);
