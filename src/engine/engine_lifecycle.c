@@ -121,7 +121,8 @@ int engine_container_state(struct engine *e, const struct container_row *row,
 
 /* Starts the monitor, detached (double fork: it is reparented at once and outlives us), and
  * reads its verdict on `runtime create` from the sync pipe. */
-static int spawn_monitor(struct engine *e, struct container_row *row, struct error **err)
+static int spawn_monitor(struct engine *e, struct container_row *row, pid_t *init_pid,
+                         struct error **err)
 {
         const char *id = row->id;
         _cleanup_free_ char *run_dir = engine_container_run_dir(e, id);
@@ -233,6 +234,8 @@ static int spawn_monitor(struct engine *e, struct container_row *row, struct err
                                 "the monitor stopped before the container was created "
                                 "(see %s)",
                                 monitor_log);
+        else
+                *init_pid = (pid_t)json_integer_value(pid);
         json_decref(doc);
         return ret;
 }
@@ -261,7 +264,9 @@ static int start_locked(struct engine *e, struct container_row *row, int *attach
         }
         if (engine_network_setup(e, row, err) < 0)
                 return error_wrap(err, "set up the network of container %s", row->name);
-        if (spawn_monitor(e, row, err) < 0) {
+        pid_t init_pid = 0;
+        if (spawn_monitor(e, row, &init_pid, err) < 0 ||
+            engine_network_after_create(e, row, init_pid, err) < 0) {
                 struct error *ignored = NULL;
                 (void)engine_network_teardown(e, row, &ignored);
                 error_free(&ignored);

@@ -1108,3 +1108,14 @@ out:
         network_release(&net);
         return ret;
 }
+
+int engine_network_after_create(struct engine *e, const struct container_row *row, pid_t init_pid,
+                                struct error **err)
+{
+        (void)e;
+        const char *mode =
+            json_string_value(json_object_get(json_object_get(row->data, "options"), "network"));
+        if (!mode || strcmp(mode, "none") != 0 || init_pid <= 0)
+                return 0;
+        return netns_loopback_up_of(init_pid, err);
+}

@@ -23,6 +23,12 @@ struct network_create_options;
  * on each of the container's networks, and its /etc/hosts. Undoes what it did on failure. */
 int engine_network_setup(struct engine *e, struct container_row *row, struct error **err);
 
+/* Once the runtime has created the container (its init is INIT_PID) and before it starts: with
+ * --network none, the loopback of the new namespace up, as docker's and podman's none network
+ * has it (CNI's loopback plugin does it for bridge networks). */
+int engine_network_after_create(struct engine *e, const struct container_row *row, pid_t init_pid,
+                                struct error **err);
+
 /* CNI DEL on each network and the namespace's removal. Idempotent: a container with nothing set
  * up (never started, torn down already) succeeds at once. */
 int engine_network_teardown(struct engine *e, const struct container_row *row, struct error **err);

@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <net/if.h>
 #include <sched.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
@@ -16,6 +17,28 @@
 #include "base/error.h"
 #include "base/fs.h"
 
+/* Brings up the loopback of the calling thread's network namespace, which a new namespace has
+ * down; docker and podman bring it up (CNI's loopback plugin does this with a netlink call; one
+ * ioctl is enough here). Returns an errno value, 0 on success. */
+static int loopback_up(void)
+{
+        int sock = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+        if (sock < 0)
+                return errno;
+        struct ifreq ifr = {0};
+        strcpy(ifr.ifr_name, "lo");
+        int rc = 0;
+        if (ioctl(sock, SIOCGIFFLAGS, &ifr) < 0)
+                rc = errno;
+        else if (!(ifr.ifr_flags & IFF_UP)) {
+                ifr.ifr_flags |= IFF_UP;
+                if (ioctl(sock, SIOCSIFFLAGS, &ifr) < 0)
+                        rc = errno;
+        }
+        close(sock);
+        return rc;
+}
+
 /* In the child: a new namespace, lo up, bound onto PATH. Returns an errno value, 0 on
  * success, so the parent can report what failed. */
 static int child_make(const char *path, int *step)
@@ -23,23 +46,34 @@ static int child_make(const char *path, int *step)
         *step = 0;
         if (unshare(CLONE_NEWNET) < 0)
                 return errno;
-        /* The loopback of a new namespace is down; docker and podman bring it up (CNI's
-         * loopback plugin does this with a netlink call; one ioctl is enough here). */
         *step = 1;
-        int sock = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-        if (sock < 0)
-                return errno;
-        struct ifreq ifr = {0};
-        strcpy(ifr.ifr_name, "lo");
-        if (ioctl(sock, SIOCGIFFLAGS, &ifr) < 0)
-                return errno;
-        ifr.ifr_flags |= IFF_UP;
-        if (ioctl(sock, SIOCSIFFLAGS, &ifr) < 0)
-                return errno;
-        close(sock);
+        int rc = loopback_up();
+        if (rc)
+                return rc;
         *step = 2;
         if (mount("/proc/self/ns/net", path, NULL, MS_BIND, NULL) < 0)
                 return errno;
+        return 0;
+}
+
+int netns_loopback_up_of(pid_t pid, struct error **err)
+{
+        char path[64];
+        snprintf(path, sizeof(path), "/proc/%d/ns/net", (int)pid);
+        _cleanup_close_ int target = open(path, O_RDONLY | O_CLOEXEC);
+        _cleanup_close_ int self = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+        if (target < 0 || self < 0)
+                return error_set(err, errno, "open the network namespace of process %d",
+                                 (int)pid);
+        if (setns(target, CLONE_NEWNET) < 0)
+                return error_set(err, errno, "enter the network namespace of process %d",
+                                 (int)pid);
+        int rc = loopback_up();
+        /* Back home; a failure here would leave this process in the container's namespace. */
+        if (setns(self, CLONE_NEWNET) < 0)
+                return error_set(err, errno, "return to our own network namespace");
+        if (rc)
+                return error_set(err, rc, "bring up the loopback of process %d", (int)pid);
         return 0;
 }
 

@@ -4,6 +4,7 @@
  * before the container exists and the container's runtime can join it by path.
  */
 #pragma once
+#include <sys/types.h>
 
 struct error;
 
@@ -12,3 +13,7 @@ struct error;
 int netns_create(const char *path, struct error **err);
 /* Unmounts and unlinks PATH; a PATH that is not there (or not mounted) is fine. */
 int netns_remove(const char *path, struct error **err);
+/* Brings up the loopback in the network namespace of process PID (a container whose runtime
+ * made it a new one, as `--network none` does), from this thread, which enters it and comes
+ * back. */
+int netns_loopback_up_of(pid_t pid, struct error **err);

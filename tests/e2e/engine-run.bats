@@ -134,3 +134,14 @@ load engine_helpers
 		[ "$out" = "$(printf 'one\ntwo')" ] || { echo "run $i: [$out]"; false; }
 	done
 }
+
+@test "--network none: a namespace of its own with only the loopback, which is up (docker's none)" {
+	run berth run --rm --network none "$IMAGE" sh -c 'ip -o link show | wc -l; ip -o link show lo'
+	[ "${lines[0]}" -eq 1 ]
+	[[ ${lines[1]} == *"lo: <LOOPBACK,UP,LOWER_UP>"* ]]
+	# and a server on 127.0.0.1 answers inside the container, after a restart too
+	berth run -d --name local --network none "$IMAGE" sh -c 'exec httpd -f -p 8080 -h /etc' >/dev/null
+	wait_for berth exec local wget -qO /dev/null http://127.0.0.1:8080/hostname
+	berth restart -t 0 local >/dev/null
+	wait_for berth exec local wget -qO /dev/null http://127.0.0.1:8080/hostname
+}
