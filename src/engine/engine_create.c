@@ -308,6 +308,10 @@ int engine_container_create(struct engine *e, const struct engine_create_request
         json_object_set_new(options, "labels", labels_object(r->labels));
         json_object_set_new(options, "network", json_string(network));
         json_object_set_new(options, "hostname", json_string(hostname));
+        /* What inspect's Config.User shows, as docker: -u as typed, else the image's User. */
+        const char *user_spec =
+            o->user ? o->user : json_string_value(json_object_get(image_config, "User"));
+        json_object_set_new(options, "user", json_string(user_spec ? user_spec : ""));
         json_object_set_new(options, "remove", json_boolean(r->remove_on_exit));
         if (r->log_max_size > 0)
                 json_object_set_new(options, "logMaxSize", json_integer(r->log_max_size));

@@ -58,11 +58,15 @@ json_t *cli_container_inspect_json(struct engine *e, const struct container_row 
 
         json_t *cfg = json_object();
         json_object_set_new(cfg, "Hostname", or_null(json_object_get(options, "hostname")));
+        /* -u as typed (or the image's User), as docker; records older than that field: the
+         * resolved uid:gid. */
+        json_t *user_spec = json_object_get(options, "user");
         json_t *user = json_object_get(process, "user");
         _cleanup_free_ char *uid_gid =
             xasprintf("%lld:%lld", (long long)json_integer_value(json_object_get(user, "uid")),
                       (long long)json_integer_value(json_object_get(user, "gid")));
-        json_object_set_new(cfg, "User", json_string(uid_gid));
+        json_object_set_new(
+            cfg, "User", json_is_string(user_spec) ? json_incref(user_spec) : json_string(uid_gid));
         json_object_set_new(cfg, "Env", or_null(json_object_get(process, "env")));
         json_object_set_new(cfg, "Cmd", or_null(args));
         json_object_set_new(cfg, "Image", or_null(json_object_get(row->data, "image")));
