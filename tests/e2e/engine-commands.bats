@@ -15,7 +15,7 @@ load engine_helpers
 	[ "$output" = data ]
 	run berth volume ls
 	[ "${lines[0]}" = "DRIVER    VOLUME NAME" ]
-	[ "$(printf '%s\n' "${lines[@]:1}" | sort)" = "local     $anon"$'\n'"local     data" ]
+	[ "$(printf '%s\n' "${lines[@]:1}" | sort)" = "$(printf 'local     %s\n' "$anon" data | sort)" ]
 	run berth volume ls -q
 	[ "$output" = "$(printf '%s\n' "$anon" data | sort)" ] # sorted by name
 	run berth volume ls --format json

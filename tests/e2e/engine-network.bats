@@ -111,7 +111,7 @@ http_server() {
 	port=$((20000 + RANDOM % 20000))
 	CONTAINERS_CONF=$T/empty.conf berth run -d --name plainweb -p "127.0.0.1:$port:8080" "$IMAGE" \
 		sh -c 'mkdir -p /www && echo plain >/www/index.html && exec httpd -f -p 8080 -h /www'
-	run wait_for curl -fsS -m 2 "http://127.0.0.1:$port/"
+	run wait_for curl -fs -m 2 "http://127.0.0.1:$port/"
 	[ "$output" = plain ]
 	# netns = "host" in the file makes host the default
 	printf '[containers]\nnetns = "host"\n' >"$T/host.conf"
@@ -125,7 +125,7 @@ http_server() {
 	net_setup
 	port=$((20000 + RANDOM % 20000))
 	http_server web1 --network bridge -p "127.0.0.1:$port:8080"
-	run wait_for curl -fsS -m 2 "http://127.0.0.1:$port/"
+	run wait_for curl -fs -m 2 "http://127.0.0.1:$port/"
 	[ "$status" -eq 0 ]
 	[ "$output" = "hello from web1" ]
 	run berth port web1
@@ -155,7 +155,7 @@ http_server() {
 	hostport=${output##*:}
 	[ "$hostport" -gt 0 ]
 	[[ "$output" == "0.0.0.0:"* ]]
-	run wait_for curl -fsS -m 2 "http://127.0.0.1:$hostport/"
+	run wait_for curl -fs -m 2 "http://127.0.0.1:$hostport/"
 	[ "$status" -eq 0 ]
 	[ "$output" = "hello from web2" ]
 }
@@ -173,7 +173,7 @@ http_server() {
 	[ "$status" -eq 0 ]
 	[ -z "$(network_leftovers)" ]
 	berth start web3
-	run wait_for curl -fsS -m 2 "http://127.0.0.1:$port/"
+	run wait_for curl -fs -m 2 "http://127.0.0.1:$port/"
 	[ "$output" = "hello from web3" ]
 	berth rm -f web3
 	[ -z "$(network_leftovers)" ]
