@@ -212,7 +212,7 @@ load engine_helpers
 	berth rm -f r c >/dev/null
 }
 
-@test "ps -s: the SIZE column (writable layer, virtual with the image) and SizeRw in templates" {
+@test "ps -s and inspect -s: the SIZE column (writable layer, virtual with the image), SizeRw and SizeRootFs" {
 	berth run -d --name sized "$IMAGE" sh -c 'dd if=/dev/zero of=/blob bs=1k count=300 2>/dev/null; sleep 300' >/dev/null
 	wait_for sh -c "[ \"\$(\"$BERTH\" --root \"$T/root\" --runroot \"$T/run\" ps -s --format '{{.SizeRw}}' --filter name=sized)\" -ge 307200 ]"
 	run berth ps -s
@@ -224,4 +224,9 @@ load engine_helpers
 	run berth ps -s --format '{{.SizeRw}} {{.SizeRootFs}}'
 	read -r rw rootfs <<<"$output"
 	[ "$rw" -ge 307200 ] && [ "$rootfs" -gt "$rw" ]
+	# inspect -s adds the same fields; without -s they are absent, as with docker
+	run berth inspect -s -f '{{.SizeRw}} {{.SizeRootFs}}' sized
+	[ "$output" = "$rw $rootfs" ]
+	run berth inspect sized
+	[ "$(jq '.[0] | has("SizeRw")' <<<"$output")" = false ]
 }

@@ -25,6 +25,24 @@ bool cli_confirm(const char *fmt, ...)
         return answer[0] == 'y' || answer[0] == 'Y';
 }
 
+void cli_add_container_sizes(struct engine *e, const struct container_row *row, json_t *o)
+{
+        int64_t rw = cli_container_size(e, row->id), image = 0;
+        struct digest id;
+        struct image_record rec = {0};
+        struct error *err = NULL;
+        if (digest_parse(row->image_id, &id, &err) == 0 &&
+            image_db_get(e->images->db, &id, &rec, &err) > 0)
+                image = rec.size;
+        error_free(&err);
+        image_record_release(&rec);
+        _cleanup_free_ char *rw_text = cli_docker_size(rw, 3);
+        _cleanup_free_ char *virtual_text = cli_docker_size(rw + image, 3);
+        json_object_set_new(o, "SizeRw", json_integer(rw));
+        json_object_set_new(o, "SizeRootFs", json_integer(rw + image));
+        json_object_set_new(o, "Size", json_sprintf("%s (virtual %s)", rw_text, virtual_text));
+}
+
 int64_t cli_container_size(struct engine *e, const char *id)
 {
         _cleanup_free_ char *dir = engine_container_dir(e, id);

@@ -1,8 +1,10 @@
-/* What the prune commands share (container, volume and system prune): docker's confirmation
- * and its report, a "Deleted Containers:" section with each ID and a blank line after it. */
+/* What the prune commands share (container, volume and system prune), and the container sizes
+ * that df, ps -s and inspect -s show too: docker's confirmation and its report, a "Deleted
+ * Containers:" section with each ID and a blank line after it. */
 #pragma once
 #include <stdbool.h>
 #include <stddef.h>
+#include <jansson.h>
 #include <stdint.h>
 
 struct engine;
@@ -15,6 +17,10 @@ bool cli_confirm(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* The bytes of container ID's writable layer. */
 int64_t cli_container_size(struct engine *e, const char *id);
+
+/* docker's ps -s and inspect -s: SizeRw (the writable layer), SizeRootFs (with the image) and
+ * Size, the SIZE text "12.3kB (virtual 4.56MB)", added to O. */
+void cli_add_container_sizes(struct engine *e, const struct container_row *row, json_t *o);
 
 /* Removes each of ROWS that is not running (created or exited), printing the "Deleted
  * Containers:" section (nothing when none went), and adds their writable layers' bytes to

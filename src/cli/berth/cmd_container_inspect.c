@@ -5,6 +5,7 @@
 
 #include "base/alloc.h"
 #include "cli_image.h"
+#include "cli_prune.h"
 #include "commands.h"
 #include "engine/engine.h"
 #include "engine/engine_network.h"
@@ -151,7 +152,8 @@ static const char inspect_help[] =
     "Print containers' or images' details as a JSON array (containers first, as docker).\n"
     "\n"
     "  -f, --format FMT     a template such as {{.State.Status}}, or json\n"
-    "  -t, --type TYPE      container, image or all (default)\n";
+    "  -t, --type TYPE      container, image or all (default)\n"
+    "  -s, --size           containers: SizeRw and SizeRootFs\n";
 
 /* `berth inspect` and `berth container inspect` (TYPE_DEFAULT "all" or "container"). */
 static int inspect(const struct berth_globals *g, const char *type_default, int argc, char **argv)
@@ -164,6 +166,7 @@ static int inspect(const struct berth_globals *g, const char *type_default, int 
             {0},
         };
         const char *format = NULL, *type = type_default;
+        bool size = false;
         int opt;
         while ((opt = getopt_long(argc, argv, "+f:t:sh", options, NULL)) != -1) {
                 switch (opt) {
@@ -178,6 +181,7 @@ static int inspect(const struct berth_globals *g, const char *type_default, int 
                                     "inspect", "--type %s: container, image or all", optarg);
                         break;
                 case 's':
+                        size = true;
                         break;
                 case 'h':
                         return cli_help(inspect_help);
@@ -200,6 +204,8 @@ static int inspect(const struct berth_globals *g, const char *type_default, int 
                 if (containers && container_db_find(e->containers, argv[i], &row, &err) > 0) {
                         engine_use_runtime_of(e, &row);
                         o = cli_container_inspect_json(e, &row, &err);
+                        if (o && size)
+                                cli_add_container_sizes(e, &row, o);
                         container_row_release(&row);
                 } else if (images) {
                         error_free(&err);

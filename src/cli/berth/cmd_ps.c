@@ -6,8 +6,6 @@
 
 #include "base/alloc.h"
 #include "cli_image.h"
-#include "base/digest.h"
-#include "image/image_db.h"
 #include "cli_prune.h"
 #include "commands.h"
 #include "engine/engine.h"
@@ -135,26 +133,6 @@ static bool matches(const struct container_row *row, const struct container_stat
         return true;
 }
 
-/* docker's ps -s: SizeRw (the writable layer), SizeRootFs (with the image), and the SIZE text
- * "12.3kB (virtual 4.56MB)". */
-static void add_sizes(struct engine *e, const struct container_row *row, json_t *o)
-{
-        int64_t rw = cli_container_size(e, row->id), image = 0;
-        struct digest id;
-        struct image_record rec = {0};
-        struct error *err = NULL;
-        if (digest_parse(row->image_id, &id, &err) == 0 &&
-            image_db_get(e->images->db, &id, &rec, &err) > 0)
-                image = rec.size;
-        error_free(&err);
-        image_record_release(&rec);
-        _cleanup_free_ char *rw_text = cli_docker_size(rw, 3);
-        _cleanup_free_ char *virtual_text = cli_docker_size(rw + image, 3);
-        json_object_set_new(o, "SizeRw", json_integer(rw));
-        json_object_set_new(o, "SizeRootFs", json_integer(rw + image));
-        json_object_set_new(o, "Size", json_sprintf("%s (virtual %s)", rw_text, virtual_text));
-}
-
 int cmd_ps(const struct berth_globals *g, int argc, char **argv)
 {
         enum { OPT_NO_TRUNC = 256, OPT_FORMAT };
@@ -278,7 +256,7 @@ int cmd_ps(const struct berth_globals *g, int argc, char **argv)
                         json_object_set_new(o, "Labels",
                                             labels ? json_incref(labels) : json_object());
                         if (size)
-                                add_sizes(e, row, o);
+                                cli_add_container_sizes(e, row, o);
                         json_array_append_new(list, o);
                 }
                 container_state_release(&st);
