@@ -1,5 +1,6 @@
 /* Container records in SQLite (see container_db.h). */
 #include "container_db.h"
+#include "image/image_db.h"
 
 #include <sqlite3.h>
 #include <stdlib.h>
@@ -42,8 +43,9 @@ int container_db_open(const char *path, struct container_db **out, struct error 
          * few container records, which describe containers a power loss stopped anyway
          * (SQLite's advice for WAL). It saves two fsyncs per `run`. */
         sqlite3_exec(db->db, "PRAGMA synchronous = NORMAL", NULL, NULL, NULL);
-        /* No checkpoint at close either (see image_db_open). */
+        /* No checkpoint at close either, small automatic ones instead (see image_db_open). */
         sqlite3_db_config(db->db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, NULL);
+        sqlite3_wal_autocheckpoint(db->db, IMAGE_DB_WAL_CHECKPOINT_PAGES);
         *out = db;
         return 0;
 }

@@ -301,9 +301,13 @@ int image_db_open(const char *path, struct image_db **out, struct error **err)
         }
         sqlite3_busy_timeout(db->db, BUSY_TIMEOUT_MS);
         /* Every berth command is a short process: a checkpoint at each close would sync the
-         * database twice per command. SQLite checkpoints by itself once the WAL passes 1000
-         * pages, and readers never need the checkpoint. */
+         * database twice per command, so it is left to SQLite's automatic checkpoints. But the
+         * first connection of a process rebuilds the WAL's index by reading every frame of it
+         * (the -shm is not trusted once all connections closed): those checkpoints come every
+         * 64 pages, which keeps that read to a few dozen pages (at 1000, the default, a run
+         * read 4 MB of WAL). See engine/container_db.c for the records' connection. */
         sqlite3_db_config(db->db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, NULL);
+        sqlite3_wal_autocheckpoint(db->db, IMAGE_DB_WAL_CHECKPOINT_PAGES);
         if (set_wal_mode(db, err) < 0 ||
             exec(db, "PRAGMA foreign_keys = ON", "enable foreign keys", err) < 0 ||
             migrate(db, err) < 0)

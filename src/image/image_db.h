@@ -15,6 +15,10 @@
 #include "base/digest.h"
 #include "base/error.h"
 
+/* The WAL size, in pages, at which SQLite checkpoints berth.db (image_db_open): every
+ * connection to it uses this, so that a new process's WAL recovery stays small. */
+#define IMAGE_DB_WAL_CHECKPOINT_PAGES 64
+
 struct image_record {
         struct digest id;              /* config digest */
         struct digest manifest_digest; /* the platform manifest */
