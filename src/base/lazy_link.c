@@ -13,6 +13,7 @@ static const char *const sonames[LAZY_N_LIBRARIES] = {
     [LAZY_LIBZSTD] = "libzstd.so.1",
     [LAZY_LIBISAL] = "libisal.so.2",
     [LAZY_LIBMICROHTTPD] = "libmicrohttpd.so.12",
+    [LAZY_LIBCRYPTO] = "libcrypto.so.3",
 };
 
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;

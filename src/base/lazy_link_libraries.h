@@ -5,4 +5,5 @@
 #define LAZY_LIBZSTD       2
 #define LAZY_LIBISAL       3
 #define LAZY_LIBMICROHTTPD 4
-#define LAZY_N_LIBRARIES   5
+#define LAZY_LIBCRYPTO     5
+#define LAZY_N_LIBRARIES   6

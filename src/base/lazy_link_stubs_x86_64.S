@@ -1,7 +1,6 @@
 /*
- * The lazily bound functions of libcurl, libarchive, libzstd, libisal and libmicrohttpd
- * (lazy_link.h), for
- * x86-64 (System V ABI).
+ * The lazily bound functions of libcurl, libarchive, libzstd, libisal, libmicrohttpd and
+ * libcrypto (lazy_link.h), for x86-64 (System V ABI).
  *
  * Per function NAME (macro LAZY):
  *   NAME:              endbr64; jmp *slot_NAME        what callers call
@@ -203,5 +202,69 @@ slot_\name:
         LAZY LAZY_LIBMICROHTTPD, MHD_quiesce_daemon
         LAZY LAZY_LIBMICROHTTPD, MHD_start_daemon
         LAZY LAZY_LIBMICROHTTPD, MHD_stop_daemon
+
+/* LIBCRYPTO */
+        LAZY LAZY_LIBCRYPTO, ASN1_INTEGER_set
+        LAZY LAZY_LIBCRYPTO, BN_bin2bn
+        LAZY LAZY_LIBCRYPTO, BN_bn2binpad
+        LAZY LAZY_LIBCRYPTO, BN_free
+        LAZY LAZY_LIBCRYPTO, CRYPTO_free
+        LAZY LAZY_LIBCRYPTO, CRYPTO_memcmp
+        LAZY LAZY_LIBCRYPTO, ECDSA_SIG_free
+        LAZY LAZY_LIBCRYPTO, ECDSA_SIG_get0
+        LAZY LAZY_LIBCRYPTO, ECDSA_SIG_new
+        LAZY LAZY_LIBCRYPTO, ECDSA_SIG_set0
+        LAZY LAZY_LIBCRYPTO, ERR_clear_error
+        LAZY LAZY_LIBCRYPTO, ERR_error_string_n
+        LAZY LAZY_LIBCRYPTO, ERR_get_error
+        LAZY LAZY_LIBCRYPTO, EVP_DecodeBlock
+        LAZY LAZY_LIBCRYPTO, EVP_DigestFinal_ex
+        LAZY LAZY_LIBCRYPTO, EVP_DigestInit_ex
+        LAZY LAZY_LIBCRYPTO, EVP_DigestSign
+        LAZY LAZY_LIBCRYPTO, EVP_DigestSignInit
+        LAZY LAZY_LIBCRYPTO, EVP_DigestUpdate
+        LAZY LAZY_LIBCRYPTO, EVP_DigestVerify
+        LAZY LAZY_LIBCRYPTO, EVP_DigestVerifyInit
+        LAZY LAZY_LIBCRYPTO, EVP_EncodeBlock
+        LAZY LAZY_LIBCRYPTO, EVP_MD_CTX_free
+        LAZY LAZY_LIBCRYPTO, EVP_MD_CTX_new
+        LAZY LAZY_LIBCRYPTO, EVP_PKEY_Q_keygen
+        LAZY LAZY_LIBCRYPTO, EVP_PKEY_free
+        LAZY LAZY_LIBCRYPTO, EVP_PKEY_get_base_id
+        LAZY LAZY_LIBCRYPTO, EVP_PKEY_get_bits
+        LAZY LAZY_LIBCRYPTO, EVP_sha256
+        LAZY LAZY_LIBCRYPTO, EVP_sha512
+        LAZY LAZY_LIBCRYPTO, OPENSSL_sk_new_null
+        LAZY LAZY_LIBCRYPTO, OPENSSL_sk_pop_free
+        LAZY LAZY_LIBCRYPTO, OPENSSL_sk_push
+        LAZY LAZY_LIBCRYPTO, PEM_read_PrivateKey
+        LAZY LAZY_LIBCRYPTO, RAND_bytes
+        LAZY LAZY_LIBCRYPTO, X509_NAME_add_entry_by_txt
+        LAZY LAZY_LIBCRYPTO, X509_STORE_CTX_free
+        LAZY LAZY_LIBCRYPTO, X509_STORE_CTX_get_error
+        LAZY LAZY_LIBCRYPTO, X509_STORE_CTX_init
+        LAZY LAZY_LIBCRYPTO, X509_STORE_CTX_new
+        LAZY LAZY_LIBCRYPTO, X509_STORE_add_cert
+        LAZY LAZY_LIBCRYPTO, X509_STORE_free
+        LAZY LAZY_LIBCRYPTO, X509_STORE_load_file
+        LAZY LAZY_LIBCRYPTO, X509_STORE_new
+        LAZY LAZY_LIBCRYPTO, X509_free
+        LAZY LAZY_LIBCRYPTO, X509_get_pubkey
+        LAZY LAZY_LIBCRYPTO, X509_get_serialNumber
+        LAZY LAZY_LIBCRYPTO, X509_get_subject_name
+        LAZY LAZY_LIBCRYPTO, X509_getm_notAfter
+        LAZY LAZY_LIBCRYPTO, X509_getm_notBefore
+        LAZY LAZY_LIBCRYPTO, X509_gmtime_adj
+        LAZY LAZY_LIBCRYPTO, X509_new
+        LAZY LAZY_LIBCRYPTO, X509_set_issuer_name
+        LAZY LAZY_LIBCRYPTO, X509_set_pubkey
+        LAZY LAZY_LIBCRYPTO, X509_set_version
+        LAZY LAZY_LIBCRYPTO, X509_sign
+        LAZY LAZY_LIBCRYPTO, X509_verify_cert
+        LAZY LAZY_LIBCRYPTO, X509_verify_cert_error_string
+        LAZY LAZY_LIBCRYPTO, d2i_ECDSA_SIG
+        LAZY LAZY_LIBCRYPTO, d2i_X509
+        LAZY LAZY_LIBCRYPTO, i2d_ECDSA_SIG
+        LAZY LAZY_LIBCRYPTO, i2d_X509
 
         .section .note.GNU-stack, "", @progbits
