@@ -244,6 +244,12 @@ static int spawn_monitor(struct engine *e, struct container_row *row, pid_t *ini
 static int start_locked(struct engine *e, struct container_row *row, int *attach_fd_out,
                         struct error **err)
 {
+        /* A record still "creating": the berth that made it was killed (engine_create.c). */
+        if (json_is_true(json_object_get(row->data, "creating")))
+                return error_set(err, 0,
+                                 "container %s was not completely created (the berth that "
+                                 "created it was stopped): remove it with berth rm -f",
+                                 row->name);
         struct container_state st;
         if (engine_container_state(e, row, &st, err) < 0)
                 return -1;

@@ -153,3 +153,17 @@ count_is() { [ "$(berth exec "$1" cat /count 2>/dev/null | wc -l)" -eq "$2" ]; }
 	berth rm -f $(berth ps -aq) >/dev/null
 	[ -z "$(ls "$T/root/containers")" ]
 }
+
+@test "a record left half-created (its berth was killed while creating) is refused by start, removed by rm -f" {
+	berth create --name whole "$IMAGE" true >/dev/null
+	# What a berth killed during create leaves: the record, still marked creating.
+	sqlite3 "$T/root/berth.db" \
+		"UPDATE containers SET data = json_set(data, '$.creating', json('true')) WHERE name = 'whole'"
+	run berth start whole
+	[ "$status" -eq 125 ]
+	[[ $output == *"was not completely created"*"berth rm -f"* ]]
+	run berth ps -a --format '{{.Names}} {{.State}}'
+	[ "$output" = "whole created" ]
+	berth rm -f whole >/dev/null
+	[ -z "$(berth ps -aq)" ]
+}

@@ -12,7 +12,7 @@ packages=(
 	libmicrohttpd-dev libyaml-dev libcrypt-dev
 	# container networks: CNI plugins (bridge, host-local, portmap, firewall, loopback) and iptables
 	iptables
-	busybox-static bats jq runc crun file iproute2 python3 python3-jsonschema
+	busybox-static bats jq sqlite3 runc crun file iproute2 python3 python3-jsonschema
 	# real clients driving the runtime (tests/e2e/podman.bats, containerd.bats)
 	podman containernetworking-plugins containerd curl
 	# image tests: a registry, and the peers that push and pull with berth (tests/e2e/image-*.bats)
