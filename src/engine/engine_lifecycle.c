@@ -14,6 +14,7 @@
 
 #include "base/alloc.h"
 #include "base/fs.h"
+#include "base/rfc3339.h"
 #include "engine_internal.h"
 #include "engine_network.h"
 #include "container_lock.h"
@@ -46,18 +47,6 @@ static char *run_path(struct engine *e, const char *id, const char *name)
 {
         _cleanup_free_ char *dir = engine_container_run_dir(e, id);
         return xasprintf("%s/%s", dir, name);
-}
-
-static char *now_rfc3339(void)
-{
-        struct timespec ts;
-        clock_gettime(CLOCK_REALTIME, &ts);
-        struct tm tm;
-        gmtime_r(&ts.tv_sec, &tm);
-        char buf[64];
-        size_t n = strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S", &tm);
-        snprintf(buf + n, sizeof(buf) - n, ".%09ldZ", ts.tv_nsec);
-        return xstrdup(buf);
 }
 
 /* The monitor's exit file: 1 read (exited), 0 absent. */
@@ -332,7 +321,8 @@ int engine_container_start_process(struct engine *e, struct container_row *row, 
         const char *args[] = {"start", row->id, NULL};
         if (engine_runtime(e, args, NULL, NULL, err) < 0)
                 return error_wrap(err, "start container %s", row->name);
-        _cleanup_free_ char *now = now_rfc3339();
+        char now[RFC3339_NOW_SIZE];
+        rfc3339_now(now, sizeof(now));
         json_object_set_new(row->data, "startedAt", json_string(now));
         return container_db_update_data(e->containers, row->id, row->data, err);
 }

@@ -25,6 +25,7 @@
 #include "image_install.h"
 #include "oci/image_manifest.h"
 #include "oci/media_type.h"
+#include "base/rfc3339.h"
 
 #define IMPORT_BUFFER_SIZE (1 << 20)
 
@@ -452,17 +453,6 @@ static int import_layer(struct image_store *store, int fd, struct oci_descriptor
 
 /* --- the image --- */
 
-static char *rfc3339_now(void)
-{
-        struct timespec now;
-        clock_gettime(CLOCK_REALTIME, &now);
-        struct tm tm;
-        gmtime_r(&now.tv_sec, &tm);
-        char date[32];
-        strftime(date, sizeof(date), "%Y-%m-%dT%H:%M:%S", &tm);
-        return xasprintf("%s.%09ldZ", date, now.tv_nsec);
-}
-
 int image_import(struct image_store *store, int fd, const struct image_import_options *options,
                  struct digest *image_id, struct error **err)
 {
@@ -481,7 +471,7 @@ int image_import(struct image_store *store, int fd, const struct image_import_op
 
         struct oci_platform host = {0};
         oci_platform_host(&host);
-        _cleanup_free_ char *created = rfc3339_now();
+        _cleanup_free_ char *created = rfc3339_now_string();
         json_t *history = json_pack("{s:s, s:s}", "created", created, "created_by", "berth import");
         if (options->message)
                 json_object_set_new(history, "comment", json_string(options->message));

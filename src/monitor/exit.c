@@ -9,11 +9,12 @@
 #include "fs.h"
 #include "json_text.h"
 #include "monitor.h"
+#include "rfc3339.h"
 
 int monitor_write_exit_file(const char *path, int exit_code, struct error **err)
 {
         char stamp[40];
-        monitor_format_time(stamp, sizeof(stamp));
+        rfc3339_now(stamp, sizeof(stamp));
         _cleanup_free_ char *text =
             xasprintf("{\"exitCode\":%d,\"exitedAt\":\"%s\"}\n", exit_code, stamp);
         if (fs_write_file_atomic(path, text, strlen(text), 0644, err) < 0)

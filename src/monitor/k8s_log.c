@@ -10,6 +10,7 @@
 #include "alloc.h"
 #include "error.h"
 #include "monitor.h"
+#include "rfc3339.h"
 
 static int log_open_fd(const char *path, int extra_flags, struct error **err)
 {
@@ -106,7 +107,7 @@ int k8s_log_write(struct k8s_log *log, const char *stream, const char *data, siz
                   struct error **err)
 {
         char stamp[40], full[64], partial[64];
-        monitor_format_time(stamp, sizeof(stamp));
+        rfc3339_now(stamp, sizeof(stamp));
         int full_len = snprintf(full, sizeof(full), "%s %s F ", stamp, stream);
         int partial_len = snprintf(partial, sizeof(partial), "%s %s P ", stamp, stream);
         const char *end = data + len;

@@ -141,5 +141,3 @@ int monitor_write_exit_file(const char *path, int exit_code, struct error **err)
 int monitor_write_exit_error(const char *path, const char *message, struct error **err);
 /* Starts PATH ARGS... detached (double fork, new session, stdio /dev/null); does not wait. */
 int monitor_run_exit_command(const char *path, const char *const *args, struct error **err);
-/* "2024-05-01T10:11:12.123456789Z" into buf (at least 32 bytes). */
-void monitor_format_time(char *buf, size_t size);

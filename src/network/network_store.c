@@ -17,6 +17,7 @@
 #include "base/error.h"
 #include "base/fs.h"
 #include "network_link.h"
+#include "base/rfc3339.h"
 
 struct network_store {
         char *dir;
@@ -305,18 +306,6 @@ static bool bridge_taken(struct network *list, size_t n, const char *bridge)
         return network_link_exists(bridge);
 }
 
-static char *now_rfc3339(void)
-{
-        struct timespec ts;
-        clock_gettime(CLOCK_REALTIME, &ts);
-        struct tm tm;
-        gmtime_r(&ts.tv_sec, &tm);
-        char buf[64];
-        size_t len = strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S", &tm);
-        snprintf(buf + len, sizeof(buf) - len, ".%09ldZ", ts.tv_nsec);
-        return xstrdup(buf);
-}
-
 static char *random_id(void)
 {
         unsigned char bytes[32];
@@ -406,7 +395,7 @@ static int create_locked(struct network_store *s, struct network *list, size_t n
         net.subnet = xasprintf("%s/%d", subnet_ip, prefix);
         net.gateway = format_ip(gateway);
         net.internal = o->internal;
-        net.created = now_rfc3339();
+        net.created = rfc3339_now_string();
         net.labels = json_object();
         for (char **l = o->labels; l && *l; l++) {
                 const char *eq = strchr(*l, '=');

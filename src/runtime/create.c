@@ -36,6 +36,7 @@
 #include "sync.h"
 #include "unix_socket.h"
 #include "userns.h"
+#include "rfc3339.h"
 
 /* The kernel's struct clone_args (include/uapi/linux/sched.h), declared here because
  * <linux/sched.h> clashes with glibc's <sched.h>. */
@@ -115,17 +116,6 @@ static int check_config(const struct oci_config *c, const struct create_options 
         if (!c->process->terminal && opts->console_socket)
                 return error_set(err, 0, "--console-socket given but process.terminal is false");
         return 0;
-}
-
-/* In UTC, formatted by hand: strftime() would read the time zone (/etc/localtime) first. */
-static char *now_rfc3339(void)
-{
-        struct timespec ts;
-        clock_gettime(CLOCK_REALTIME, &ts);
-        struct tm tm;
-        gmtime_r(&ts.tv_sec, &tm);
-        return xasprintf("%04d-%02d-%02dT%02d:%02d:%02d.%09ldZ", tm.tm_year + 1900, tm.tm_mon + 1,
-                         tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ts.tv_nsec);
 }
 
 static char *hook_state(const char *id, const char *status, pid_t pid, const char *bundle,
@@ -467,7 +457,7 @@ static int record_container(struct create_job *job, struct container_record **ou
             .start_time = process_start_time(job->pid),
             .bundle = xstrdup(job->bundle),
             .rootfs = xstrdup(job->rootfs),
-            .created = now_rfc3339(),
+            .created = rfc3339_now_string(),
             .owner = xstrdup(""),
             .cgroup = job->cgroup,
             .config = job->config,
