@@ -9,11 +9,16 @@
 #   push, chunked      POST, PATCH chunks of 5 MiB with Content-Range on one keep-alive
 #                      connection, PUT ?digest= (tests/lib's python, the same for both)
 #   pull               GET of that blob with curl to /dev/null (the page cache holds it: this is
-#                      the server's cost, not the disk's)
+#                      the server's cost, not the disk's), 3 times a round, the servers taking
+#                      turns, curl pinned to the last CPU (taskset) so it does not wander
 #   manifest GETs      ab -k -c 200 -n REQUESTS (default 100000) of a manifest by tag
 #   1 MiB blob GETs    ab -k -c 200 -n REQUESTS/10 of a 1 MiB blob
 # Each of ROUNDS (default 3) rounds runs both servers in turn; medians are printed with the
 # ratio berth/docker-registry, and each server's peak RSS (VmHWM of /proc/PID/status at the end).
+# Wall time on a shared 2-CPU machine swings; the CPU time each server used per GiB pushed and
+# pulled (utime + stime of /proc/PID/stat around each transfer, the median) is steadier, and is
+# printed too. So is what the disk gives a plain durable write (dd bs=8M conv=fdatasync of the
+# blob, the median of 3): berth fsyncs a push before its 201, docker-registry does not.
 # Targets (issue 6): push >= 2x, pull >= 1.3x, manifest GETs >= 3x, peak RSS < 1/4.
 #
 # Builds nothing: expects build/berth (or $BERTH), a release build. Needs docker-registry, curl,
@@ -158,8 +163,28 @@ EOF
 }
 
 # pull BASE REPO DIGEST: prints the seconds.
+pin=()
+if command -v taskset >/dev/null; then pin=(taskset -c "$(($(nproc) - 1))"); fi
 pull() {
-	curl -sf -o /dev/null -w '%{time_total}\n' "$1/v2/$2/blobs/$3"
+	"${pin[@]}" curl -sf -o /dev/null -w '%{time_total}\n' "$1/v2/$2/blobs/$3"
+}
+
+# cpu_ms PID: the CPU time PID has used so far (all its threads, the dead ones too), in ms.
+ticks=$(getconf CLK_TCK)
+cpu_ms() {
+	awk -v t="$ticks" '{ print ($14 + $15) * 1000 / t }' "/proc/$1/stat"
+}
+
+# measured PID KEY CMD...: runs CMD, appends its output (seconds) to res[KEY] and PID's CPU ms
+# per GiB moved to res[KEY.cpu].
+measured() {
+	local pid=$1 key=$2 c0 c1 out
+	shift 2
+	c0=$(cpu_ms "$pid")
+	out=$("$@")
+	c1=$(cpu_ms "$pid")
+	res[$key]+="$out "
+	res[$key.cpu]+="$(awk -v a="$c0" -v b="$c1" -v m="$size_mib" 'BEGIN { printf "%.0f", (b - a) * 1024 / m }') "
 }
 
 # seed_image BASE REPO: a 1 MiB layer, a config and a manifest tagged latest.
@@ -201,26 +226,43 @@ seed_image "$DIST_URL" bench/small
 layer_digest=sha256:$(sha256sum "$tmp/layer" | cut -d' ' -f1)
 
 declare -A res
+echo "bench: the disk's durable write speed (dd conv=fdatasync)" >&2
+for i in 1 2 3; do
+	sync
+	t0=$EPOCHREALTIME
+	dd if="$tmp/big" of="$tmp/dd" bs=8M conv=fdatasync status=none
+	t1=$EPOCHREALTIME
+	rm -f "$tmp/dd"
+	res[disk]+="$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", b - a }') "
+done
 for round in $(seq "$rounds"); do
 	for server in berth distribution; do
-		if [ $server = berth ]; then base=$BERTH_URL; else base=$DIST_URL; fi
+		if [ $server = berth ]; then base=$BERTH_URL pid=$BERTH_PID; else base=$DIST_URL pid=$DIST_PID; fi
 		echo "bench: round $round, $server" >&2
 		sync
-		res[$server.mono]+="$(push_mono "$base" "bench/mono$round" "$tmp/big") "
+		measured "$pid" $server.mono push_mono "$base" "bench/mono$round" "$tmp/big"
 		sync
 		res[$server.chunked]+="$(push_chunked "$base" "bench/chunked$round" "$tmp/big" $((5 * 1024 * 1024))) "
 		sync
-		res[$server.pull]+="$(pull "$base" "bench/mono$round" "$big_digest") "
 		res[$server.manifest]+="$(rps "$base/v2/bench/small/manifests/latest" 200 "$requests" "Accept: $OCI_MANIFEST") "
 		res[$server.blob]+="$(rps "$base/v2/bench/small/blobs/$layer_digest" 200 $((requests / 10))) "
 	done
+	# The pulls last: the servers take turns, one pull each, three times.
+	for i in 1 2 3; do
+		for server in berth distribution; do
+			if [ $server = berth ]; then base=$BERTH_URL pid=$BERTH_PID; else base=$DIST_URL pid=$DIST_PID; fi
+			measured "$pid" $server.pull pull "$base" "bench/mono$round" "$big_digest"
+		done
+	done
 done
+mb=$(awk -v m="$size_mib" 'BEGIN { print m * 1.048576 }')
 berth_hwm=$(hwm_kib "$BERTH_PID")
 dist_hwm=$(hwm_kib "$DIST_PID")
 
-mb=$(awk -v m="$size_mib" 'BEGIN { print m * 1.048576 }')
 printf '\n%s MiB blob, %s rounds (medians), %s requests at 200 connections (ab -k), %s CPUs\n' \
 	"$size_mib" "$rounds" "$requests" "$(nproc)"
+printf 'disk, dd bs=8M conv=fdatasync: %.0f MB/s\n' \
+	"$(awk -v s="$(tr ' ' '\n' <<<"${res[disk]}" | grep . | median)" -v m="$mb" 'BEGIN { print m / s }')"
 printf '%-26s %14s %16s %8s %8s\n' "" berth docker-registry ratio target
 line() { # NAME KEY UNIT(MB/s|req/s) TARGET
 	local b d
@@ -238,5 +280,13 @@ line "push, 5 MiB chunks" chunked MB/s ">= 2x"
 line "pull" pull MB/s ">= 1.3x"
 line "manifest GETs" manifest req/s ">= 3x"
 line "1 MiB blob GETs" blob req/s ""
+cpu_line() { # NAME KEY
+	local b d
+	b=$(tr ' ' '\n' <<<"${res[berth.$2.cpu]}" | grep . | median)
+	d=$(tr ' ' '\n' <<<"${res[distribution.$2.cpu]}" | grep . | median)
+	printf '%-26s %9.0f %-4s %11.0f %-4s %7.2fx\n' "$1" "$b" ms "$d" ms "$(awk -v b="$b" -v d="$d" 'BEGIN { print (d > 0) ? b / d : 0 }')"
+}
+cpu_line "server CPU/GiB, push" mono
+cpu_line "server CPU/GiB, pull" pull
 printf '%-26s %9.1f %-4s %11.1f %-4s %7.2fx %8s\n' "peak RSS" "$(awk -v k="$berth_hwm" 'BEGIN { print k / 1024 }')" MiB \
 	"$(awk -v k="$dist_hwm" 'BEGIN { print k / 1024 }')" MiB "$(awk -v b="$berth_hwm" -v d="$dist_hwm" 'BEGIN { print b / d }')" "< 0.25x"
