@@ -258,7 +258,7 @@ int engine_container_create(struct engine *e, const struct engine_create_request
          * any point leaves a record that `ps -a` shows (Created) and `rm -f` cleans, never
          * a mount or a directory that no command knows of. */
         if (insert_record(e, r, id, &name, merged, &created, err) < 0)
-                return -1;
+                goto done; /* nothing made yet */
         recorded = true;
         if (fs_mkdir_p(merged, 0700, err) < 0 || fs_mkdir_p(run_dir, 0700, err) < 0)
                 goto fail;
