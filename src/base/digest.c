@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "alloc.h"
+#include "sha256_small.h"
 
 struct digester {
         enum digest_algorithm algorithm;
@@ -164,6 +165,19 @@ void digester_free(struct digester *d)
 void digest_buffer(enum digest_algorithm algorithm, const void *data, size_t len,
                    struct digest *out)
 {
+        if (algorithm == DIGEST_SHA256 && len <= SHA256_SMALL_MAX) {
+                static const char hex[] = "0123456789abcdef";
+                unsigned char md[32];
+                sha256_small(data, len, md);
+                out->algorithm = DIGEST_SHA256;
+                memcpy(out->text, "sha256:", 7);
+                for (int i = 0; i < 32; i++) {
+                        out->text[7 + 2 * i] = hex[md[i] >> 4];
+                        out->text[8 + 2 * i] = hex[md[i] & 0xf];
+                }
+                out->text[7 + 64] = '\0';
+                return;
+        }
         _cleanup_digester_ struct digester *d = digester_new(algorithm);
         digester_update(d, data, len);
         digester_final(d, out);

@@ -6,6 +6,7 @@
 #include "alloc.h"
 #include "digest.h"
 #include "error.h"
+#include "sha256_small.h"
 #include "test.h"
 
 #define EMPTY_SHA256 "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
@@ -51,6 +52,33 @@ TEST(streaming_equals_one_shot)
         digest_buffer(DIGEST_SHA256, data, len, &whole);
         CHECK_STR_EQ(streamed.text, "sha256:" MILLION_A_SHA256);
         CHECK(digest_equal(&streamed, &whole));
+}
+
+/* The small-buffer SHA-256 (sha256_small.c) against OpenSSL's, at every length around the
+ * padding boundaries (55, 56, 63, 64 bytes and their multiples) and at its size limit. */
+TEST(small_buffer_sha256_equals_openssl)
+{
+        size_t len = SHA256_SMALL_MAX + 1;
+        _cleanup_free_ unsigned char *data = xmalloc(len);
+        for (size_t i = 0; i < len; i++)
+                data[i] = (unsigned char)(i * 131 + (i >> 7));
+        size_t lengths[] = {0, 1, 3, 55, 56, 57, 63, 64, 65, 119, 120, 127, 128, 129, 1000, 4096,
+                            SHA256_SMALL_MAX - 1, SHA256_SMALL_MAX};
+        for (size_t i = 0; i < ARRAY_SIZE(lengths); i++) {
+                struct digest small, openssl;
+                digest_buffer(DIGEST_SHA256, data, lengths[i], &small);
+                struct digester *h = digester_new(DIGEST_SHA256);
+                digester_update(h, data, lengths[i]);
+                digester_final(h, &openssl);
+                digester_free(h);
+                CHECK_STR_EQ(small.text, openssl.text);
+        }
+        /* The 448-bit vector of FIPS 180-4's examples. */
+        struct digest d;
+        const char *m = "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq";
+        digest_buffer(DIGEST_SHA256, m, strlen(m), &d);
+        CHECK_STR_EQ(d.text,
+                     "sha256:248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1");
 }
 
 TEST(digest_of_fd)
