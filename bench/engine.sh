@@ -328,7 +328,7 @@ fi
 
 version() {
 	case $1 in
-	berth) "$berth" version 2>/dev/null | awk '{ print $NF; exit }' ;;
+	berth) "$berth" version --format '{{.Client.Version}}' 2>/dev/null ;;
 	podman) "$podman" --version | awk '{ print $NF }' ;;
 	docker) ed version --format '{{.Server.Version}}' 2>/dev/null ;;
 	esac

@@ -157,7 +157,7 @@ printf '%-44s %9s %9s %9s\n' "cold pull to a ready rootfs, s" median min max
 declare -A median
 for tool in berth podman skopeo; do
 	case $tool in
-	berth) label="berth $("$berth" version | awk '{ print $NF }') (pull + image mount)" ;;
+	berth) label="berth $("$berth" version --format '{{.Client.Version}}') (pull + image mount)" ;;
 	podman) label="podman $(podman --version | awk '{ print $NF }') (overlay)" ;;
 	skopeo) label="skopeo $(skopeo --version | awk '{ print $NF }') + umoci unpack" ;;
 	esac
