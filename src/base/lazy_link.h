@@ -4,8 +4,8 @@
  * start of berth.
  *
  * Why: Debian's libcurl brings 30 more libraries (GnuTLS, Kerberos, LDAP, ICU, ...) and
- * libarchive a few more (libxml2 and ICU again), libmicrohttpd GnuTLS, and libcrypto alone has 21 000
- * relocations, all resolved at load (it is linked with BIND_NOW). The dynamic loader spends
+ * libarchive a few more (libxml2 and ICU again), libmicrohttpd GnuTLS, and libcrypto alone has 21
+ * 000 relocations, all resolved at load (it is linked with BIND_NOW). The dynamic loader spends
  * about 6 ms of CPU relocating them in every berth process, while most commands (run, ps, rm, exec,
  * logs, ...) never call them: that was most of `berth`'s start-up time.
  *

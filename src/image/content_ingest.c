@@ -180,7 +180,8 @@ int content_ingest_write(struct content_ingest *ingest, const void *data, size_t
         digester_update(ingest->digester, data, len);
         /* Start the disk writing each full window now rather than all at the commit's fsync:
          * the writeback overlaps the transfer, and the fsync waits only for the last window
-         * (a 1 GiB registry push: 157 -> 346 MB/s, docs/benchmarks.md). Asynchronous; errors show at fsync. */
+         * (a 1 GiB registry push: 157 -> 346 MB/s, docs/benchmarks.md). Asynchronous; errors show
+         * at fsync. */
         uint64_t window = INGEST_WRITEBACK_WINDOW;
         if (ingest->offset / window != (ingest->offset + len) / window) {
                 uint64_t end = (ingest->offset + len) / window * window;

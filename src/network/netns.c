@@ -63,11 +63,9 @@ int netns_loopback_up_of(pid_t pid, struct error **err)
         _cleanup_close_ int target = open(path, O_RDONLY | O_CLOEXEC);
         _cleanup_close_ int self = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
         if (target < 0 || self < 0)
-                return error_set(err, errno, "open the network namespace of process %d",
-                                 (int)pid);
+                return error_set(err, errno, "open the network namespace of process %d", (int)pid);
         if (setns(target, CLONE_NEWNET) < 0)
-                return error_set(err, errno, "enter the network namespace of process %d",
-                                 (int)pid);
+                return error_set(err, errno, "enter the network namespace of process %d", (int)pid);
         int rc = loopback_up();
         /* Back home; a failure here would leave this process in the container's namespace. */
         if (setns(self, CLONE_NEWNET) < 0)

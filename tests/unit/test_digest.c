@@ -62,8 +62,24 @@ TEST(small_buffer_sha256_equals_openssl)
         _cleanup_free_ unsigned char *data = xmalloc(len);
         for (size_t i = 0; i < len; i++)
                 data[i] = (unsigned char)(i * 131 + (i >> 7));
-        size_t lengths[] = {0, 1, 3, 55, 56, 57, 63, 64, 65, 119, 120, 127, 128, 129, 1000, 4096,
-                            SHA256_SMALL_MAX - 1, SHA256_SMALL_MAX};
+        size_t lengths[] = {0,
+                            1,
+                            3,
+                            55,
+                            56,
+                            57,
+                            63,
+                            64,
+                            65,
+                            119,
+                            120,
+                            127,
+                            128,
+                            129,
+                            1000,
+                            4096,
+                            SHA256_SMALL_MAX - 1,
+                            SHA256_SMALL_MAX};
         for (size_t i = 0; i < ARRAY_SIZE(lengths); i++) {
                 struct digest small, openssl;
                 digest_buffer(DIGEST_SHA256, data, lengths[i], &small);

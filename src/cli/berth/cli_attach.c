@@ -59,9 +59,8 @@ int cli_start_failure_code(const struct error *err)
 
 int cli_attach_and_wait(struct engine *e, struct container_row *row, int sock)
 {
-        const struct cli_attach_options o = {.start_process = true,
-                                             .sig_proxy = true,
-                                             .close_stdin_at_eof = true};
+        const struct cli_attach_options o = {
+            .start_process = true, .sig_proxy = true, .close_stdin_at_eof = true};
         return cli_attach_session(e, row, sock, &o);
 }
 
@@ -91,8 +90,8 @@ int cli_attach_session(struct engine *e, struct container_row *row, int sock,
         bool interactive = json_is_true(json_object_get(options, "interactive")) && !o->no_stdin;
         struct error *err = NULL;
         struct detach_keys keys;
-        if (detach_keys_parse(o->detach_keys ? o->detach_keys : DETACH_KEYS_DEFAULT, &keys,
-                              &err) < 0) {
+        if (detach_keys_parse(o->detach_keys ? o->detach_keys : DETACH_KEYS_DEFAULT, &keys, &err) <
+            0) {
                 close(sock);
                 return cli_fail(&err);
         }
@@ -168,8 +167,8 @@ int cli_attach_session(struct engine *e, struct container_row *row, int sock,
                                         (void)send(sock, &close_frame, 1, MSG_NOSIGNAL);
                                 stdin_open = false;
                         } else {
-                                detached = forward_input(sock, &keys, use_keys, buf, (size_t)n,
-                                                         frame);
+                                detached =
+                                    forward_input(sock, &keys, use_keys, buf, (size_t)n, frame);
                         }
                 }
         }

@@ -80,11 +80,10 @@ static int act(struct engine *e, enum verb verb, struct container_row *row, int 
                         int fd = -1;
                         if (engine_container_start(e, row, &fd, err) < 0)
                                 return -1;
-                        const struct cli_attach_options o = {
-                            .start_process = true,
-                            .sig_proxy = true,
-                            .close_stdin_at_eof = true,
-                            .detach_keys = start_detach_keys};
+                        const struct cli_attach_options o = {.start_process = true,
+                                                             .sig_proxy = true,
+                                                             .close_stdin_at_eof = true,
+                                                             .detach_keys = start_detach_keys};
                         return cli_attach_session(e, row, fd, &o);
                 }
                 return engine_container_start(e, row, NULL, err);

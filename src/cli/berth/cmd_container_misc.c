@@ -123,9 +123,9 @@ static int print_ports(struct engine *e, const struct container_row *row, const 
         {
                 const char *ip = json_string_value(json_object_get(p, "hostIP"));
                 const char *proto = json_string_value(json_object_get(p, "protocol"));
-                _cleanup_free_ char *key = xasprintf(
-                    "%d/%s", (int)json_integer_value(json_object_get(p, "containerPort")),
-                    proto ? proto : "tcp");
+                _cleanup_free_ char *key =
+                    xasprintf("%d/%s", (int)json_integer_value(json_object_get(p, "containerPort")),
+                              proto ? proto : "tcp");
                 if (want && strcmp(want, key) != 0)
                         continue;
                 found = true;

@@ -246,8 +246,8 @@ static int run_or_create(const struct berth_globals *g, bool run, int argc, char
         struct engine_create_request r = {.options = &o, .stop_timeout = -1};
         struct engine_health_flags health = {0};
         struct restart_policy restart = {RESTART_NO, 0};
-        struct list env = {0}, env_files = {0}, cap_add = {0}, cap_drop = {0}, labels = {0}, annotations = {0},
-                    sysctls = {0}, dns = {0}, add_hosts = {0}, entrypoint = {0};
+        struct list env = {0}, env_files = {0}, cap_add = {0}, cap_drop = {0}, labels = {0},
+                    annotations = {0}, sysctls = {0}, dns = {0}, add_hosts = {0}, entrypoint = {0};
         struct engine_mount *mounts = NULL;
         struct engine_ulimit *ulimits = NULL;
         struct list publish = {0}, network_aliases = {0};

@@ -44,7 +44,7 @@ int cmd_inspect(const struct berth_globals *g, int argc, char **argv);
 int cmd_container_inspect(const struct berth_globals *g, int argc, char **argv);
 int cmd_container(const struct berth_globals *g, int argc, char **argv);
 int cmd_ps(const struct berth_globals *g, int argc, char **argv);
-int cmd_volume(const struct berth_globals *g, int argc, char **argv); /* volume SUBCOMMAND */
+int cmd_volume(const struct berth_globals *g, int argc, char **argv);  /* volume SUBCOMMAND */
 int cmd_network(const struct berth_globals *g, int argc, char **argv); /* network SUBCOMMAND */
 int cmd_rename(const struct berth_globals *g, int argc, char **argv);
 int cmd_pause(const struct berth_globals *g, int argc, char **argv);
@@ -56,7 +56,7 @@ int cmd_container_cleanup(const struct berth_globals *g, int argc, char **argv);
 int cmd_healthcheck(const struct berth_globals *g, int argc, char **argv); /* healthcheck run */
 int cmd_info(const struct berth_globals *g, int argc, char **argv);
 int cmd_registry(const struct berth_globals *g, int argc, char **argv); /* registry serve */
-int cmd_version(const struct berth_globals *g, int argc, char **argv); /* argc 0: -v */
+int cmd_version(const struct berth_globals *g, int argc, char **argv);  /* argc 0: -v */
 int cmd_attach(const struct berth_globals *g, int argc, char **argv);
 int cmd_cp(const struct berth_globals *g, int argc, char **argv);
 int cmd_stats(const struct berth_globals *g, int argc, char **argv);
