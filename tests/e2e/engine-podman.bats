@@ -52,6 +52,7 @@ setup_file() {
 }
 
 teardown_file() {
+	host_network_restore
 	[ -n "${PODMAN_DIR:-}" ] || return 0
 	RUNTIME=$PODMAN_RUNTIME podman_env_down
 }

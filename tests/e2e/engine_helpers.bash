@@ -24,6 +24,43 @@ setup_file() {
 	# containers.conf setting, which berth reads): the tests of networks ask for them.
 	export CONTAINERS_CONF=$BATS_FILE_TMPDIR/containers.conf
 	printf '[containers]\nnetns = "none"\n' >"$CONTAINERS_CONF"
+	host_network_snapshot
+}
+
+teardown_file() {
+	host_network_restore
+}
+
+# What the CNI plugins change on the host and never undo themselves (docker and podman leave
+# them too): the firewall and portmap plugins' base chains (CNI-FORWARD, CNI-HOSTPORT-DNAT, ...)
+# with their jumps from the built-in chains, and the bridge plugin's net.ipv4.ip_forward=1. A
+# file that made them takes them back in teardown_file; what was there before stays.
+host_network_snapshot() {
+	sysctl -n net.ipv4.ip_forward >"$BATS_FILE_TMPDIR/ip_forward" 2>/dev/null || true
+	if command -v iptables-save >/dev/null && iptables-save 2>/dev/null | grep -q -- ' CNI-'; then
+		touch "$BATS_FILE_TMPDIR/cni-chains-existed"
+	fi
+}
+
+host_network_restore() {
+	local forward table rule chain
+	forward=$(cat "$BATS_FILE_TMPDIR/ip_forward" 2>/dev/null) || forward=
+	[ -z "$forward" ] || sysctl -qw "net.ipv4.ip_forward=$forward" 2>/dev/null || true
+	[ -e "$BATS_FILE_TMPDIR/cni-chains-existed" ] && return 0
+	command -v iptables >/dev/null || return 0
+	for table in filter nat; do
+		# the jumps into CNI- chains from the built-in ones, then the chains themselves
+		iptables -t "$table" -S 2>/dev/null | grep -E '^-A (INPUT|FORWARD|OUTPUT|PREROUTING|POSTROUTING) .*-j CNI-' |
+			while read -r rule; do
+				eval "iptables -t $table -D ${rule#-A }" 2>/dev/null || true
+			done
+		for chain in $(iptables -t "$table" -S 2>/dev/null | awk '$1 == "-N" && $2 ~ /^CNI-/ { print $2 }'); do
+			iptables -t "$table" -F "$chain" 2>/dev/null || true
+		done
+		for chain in $(iptables -t "$table" -S 2>/dev/null | awk '$1 == "-N" && $2 ~ /^CNI-/ { print $2 }'); do
+			iptables -t "$table" -X "$chain" 2>/dev/null || true
+		done
+	done
 }
 
 setup() {
