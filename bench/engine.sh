@@ -26,7 +26,7 @@
 #           berth's `rm -f` kill at once)
 #   docker  Debian's docker.io (/usr/sbin/dockerd, /usr/bin/docker), a dockerd started for this run
 #           as tests/e2e/image-docker.bats does: data root, exec root, pid file, key and unix socket
-#           in the temporary directory, --bridge=none --iptables=false --ip6tables=false, overlay2
+#           in the temporary directory, --bridge=none --iptables=false --ip6tables=false --ip-forward=false --ip-masq=false, overlay2
 #           (vfs if overlay2 does not start), cgroup parent /berth-bench-PID-docker; stopped at
 #           the end
 # Times are wall-clock, bash's $EPOCHREALTIME around each command (no process spawned to read the
@@ -157,7 +157,7 @@ docker_start() {
 		"$DOCKERD" --config-file "$tmp/docker/daemon.json" \
 			--data-root "$tmp/docker/data" --exec-root "$run/docker" \
 			--pidfile "$tmp/docker/docker.pid" -H "unix://$tmp/docker/docker.sock" \
-			--bridge=none --iptables=false --ip6tables=false --storage-driver "$driver" \
+			--bridge=none --iptables=false --ip6tables=false --ip-forward=false --ip-masq=false --storage-driver "$driver" \
 			--cgroup-parent "/$cgparent-docker" \
 			</dev/null >"$tmp/dockerd-$driver.log" 2>&1 &
 		dockerd_pid=$!

@@ -78,7 +78,7 @@ docker_start_with() {
 	"$DOCKERD" --config-file "$DOCKER_TMP/daemon.json" \
 		--data-root "$DOCKER_TMP/data" --exec-root "$DOCKER_TMP/exec" \
 		--pidfile "$DOCKER_TMP/docker.pid" -H "unix://$DOCKER_TMP/docker.sock" \
-		--bridge=none --iptables=false --ip6tables=false --storage-driver "$1" \
+		--bridge=none --iptables=false --ip6tables=false --ip-forward=false --ip-masq=false --storage-driver "$1" \
 		</dev/null >"$DOCKER_TMP/dockerd.log" 2>&1 3>&- &
 	DOCKERD_PID=$!
 	export DOCKERD_PID

@@ -72,7 +72,7 @@ dk() {
 		printf '{"deprecated-key-path": "%s"}\n' "$D/docker/key.json" >"$D/docker/daemon.json"
 		/usr/sbin/dockerd --config-file "$D/docker/daemon.json" --data-root "$D/docker/data" \
 			--exec-root "$D/docker/exec" --pidfile "$D/docker/docker.pid" \
-			-H "unix://$D/docker.sock" --bridge=none --iptables=false --ip6tables=false \
+			-H "unix://$D/docker.sock" --bridge=none --iptables=false --ip6tables=false --ip-forward=false --ip-masq=false \
 			--storage-driver vfs </dev/null >"$D/dockerd.log" 2>&1 3>&- &
 		echo $! >"$D/dockerd.pid"
 		local i
