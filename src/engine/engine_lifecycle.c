@@ -229,6 +229,48 @@ static int spawn_monitor(struct engine *e, struct container_row *row, pid_t *ini
         return ret;
 }
 
+/* Undoes a start that failed half-way: the created container (its monitor then sees it gone
+ * and exits) when CREATED, and the network set up for it. */
+static void abandon_start(struct engine *e, const struct container_row *row, bool created)
+{
+        struct error *ignored = NULL;
+        if (created) {
+                const char *args[] = {"delete", "--force", row->id, NULL};
+                (void)engine_runtime(e, args, NULL, NULL, &ignored);
+                error_free(&ignored);
+        }
+        (void)engine_network_teardown(e, row, &ignored);
+        error_free(&ignored);
+}
+
+/* Connects to the monitor's attach socket and waits for its first frame: only then is every
+ * output of the container sure to reach us (docs/monitor.md). Through the directory's fd, so
+ * that a socket path longer than sun_path's 108 bytes (a deep --runroot) still connects. */
+static int attach_connect(struct engine *e, const struct container_row *row, int *fd_out,
+                          struct error **err)
+{
+        _cleanup_free_ char *run_dir = engine_container_run_dir(e, row->id);
+        _cleanup_close_ int dirfd = open(run_dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        _cleanup_close_ int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+        struct sockaddr_un addr = {.sun_family = AF_UNIX};
+        snprintf(addr.sun_path, sizeof(addr.sun_path), "/proc/self/fd/%d/attach", dirfd);
+        if (dirfd < 0 || fd < 0 || connect(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0)
+                return error_set(err, errno, "attach to container %s", row->name);
+        struct pollfd pfd = {.fd = fd, .events = POLLIN};
+        char frame[16];
+        int ready;
+        while ((ready = poll(&pfd, 1, 10000)) < 0 && errno == EINTR)
+                ;
+        if (ready <= 0 || recv(fd, frame, sizeof(frame), 0) < 1 ||
+            frame[0] != ENGINE_ATTACH_FRAME_ATTACHED)
+                return error_set(err, 0,
+                                 "attach to container %s: its monitor did not accept the "
+                                 "connection within 10 s",
+                                 row->name);
+        *fd_out = steal_fd(&fd);
+        return 0;
+}
+
 /* engine_container_start under the container's lock. */
 static int start_locked(struct engine *e, struct container_row *row, int *attach_fd_out,
                         struct error **err)
@@ -260,46 +302,18 @@ static int start_locked(struct engine *e, struct container_row *row, int *attach
         if (engine_network_setup(e, row, err) < 0)
                 return error_wrap(err, "set up the network of container %s", row->name);
         pid_t init_pid = 0;
-        if (spawn_monitor(e, row, &init_pid, err) < 0 ||
-            engine_network_after_create(e, row, init_pid, err) < 0) {
-                struct error *ignored = NULL;
-                (void)engine_network_teardown(e, row, &ignored);
-                error_free(&ignored);
+        if (spawn_monitor(e, row, &init_pid, err) < 0) {
+                /* The monitor's runtime create failed and cleaned up after itself. */
+                abandon_start(e, row, false);
                 return error_wrap(err, "create container %s", row->name);
         }
-        if (attach_fd_out) {
-                /* Through the directory's fd: a socket path longer than sun_path's 108 bytes
-                 * (a deep --runroot) still connects. */
-                _cleanup_free_ char *run_dir = engine_container_run_dir(e, row->id);
-                _cleanup_close_ int dirfd = open(run_dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
-                int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
-                struct sockaddr_un addr = {.sun_family = AF_UNIX};
-                snprintf(addr.sun_path, sizeof(addr.sun_path), "/proc/self/fd/%d/attach", dirfd);
-                if (dirfd < 0 || fd < 0 ||
-                    connect(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0) {
-                        int saved = errno;
-                        if (fd >= 0)
-                                close(fd);
-                        return error_set(err, saved, "attach to container %s", row->name);
-                }
-                /* Start only once the monitor has accepted us (its first frame): before, the
-                 * container's first output would reach the log but not us. */
-                struct pollfd pfd = {.fd = fd, .events = POLLIN};
-                char frame[16];
-                int ready;
-                while ((ready = poll(&pfd, 1, 10000)) < 0 && errno == EINTR)
-                        ;
-                if (ready <= 0 || recv(fd, frame, sizeof(frame), 0) < 1 ||
-                    frame[0] != ENGINE_ATTACH_FRAME_ATTACHED) {
-                        close(fd);
-                        return error_set(err, 0,
-                                         "attach to container %s: its monitor did not accept "
-                                         "the connection",
-                                         row->name);
-                }
-                *attach_fd_out = fd;
-                return 0;
+        if (engine_network_after_create(e, row, init_pid, err) < 0 ||
+            (attach_fd_out && attach_connect(e, row, attach_fd_out, err) < 0)) {
+                abandon_start(e, row, true);
+                return error_wrap(err, "start container %s", row->name);
         }
+        if (attach_fd_out)
+                return 0;
         return engine_container_start_process(e, row, err);
 }
 
