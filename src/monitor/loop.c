@@ -389,18 +389,11 @@ int monitor_loop_run(const struct monitor_options *opts, struct monitor_stdio *s
                         free(loop.input);
                         return error_set(err, errno, "epoll_wait");
                 }
-                /* New clients first: berth attaches before it starts the container, so a
-                 * client that connected before some output was written must get it, even when
-                 * both are in this batch. */
+                /* (A client that starts the container waits for our "accepted" frame first,
+                 * so no output can come before its connection is accepted.) */
                 for (int i = 0; i < n; i++)
-                        if (events[i].data.u64 >> 32 == WATCH_LISTEN)
-                                handle(&loop, &events[i]);
-                for (int i = 0; i < n; i++)
-                        if (events[i].data.u64 >> 32 != WATCH_LISTEN)
-                                handle(&loop, &events[i]);
+                        handle(&loop, &events[i]);
         }
-        /* A client still in the backlog (the init exited before the loop saw it) gets the rest. */
-        client_accept(&loop);
         /* Everything the init and its last writers wrote is in the pipes (or the pty) now. */
         for (int stream = 1; stream <= 2; stream++)
                 while (output_read(&loop, stream))
