@@ -54,8 +54,15 @@ image=localhost/bench/busybox:latest
 
 tmp=$(mktemp -d /tmp/berth-bench-engine.XXXXXX)
 # The volatile state of each engine (berth's and podman's runroot, docker's exec root) on a
-# tmpfs, as on a real host (/run): on disk, it would add fsyncs none of them pays there.
+# tmpfs, as on a real host (/run): on disk, it would add fsyncs none of them pays there. Where
+# /run is not a tmpfs (this VM's /run is on the root's ext4), the bench mounts one there, for
+# every engine alike.
 run=$(mktemp -d /run/berth-bench-engine.XXXXXX)
+run_mounted=0
+if [ "$(stat -f -c %T "$run")" != tmpfs ]; then
+	mount -t tmpfs -o mode=0700,size=1g berth-bench "$run"
+	run_mounted=1
+fi
 cgparent=berth-bench-$$
 run_docker_existed=0
 # podman puts an exec session's conmon in /libpod_parent/conmon whatever --cgroup-parent says:
@@ -132,6 +139,7 @@ cleanup() {
 		kill -KILL "$p" 2>/dev/null
 	done
 	unmount_ours
+	[ "$run_mounted" = 1 ] && umount -l "$run"
 	# The cgroup parents of podman's and docker's containers (conmon's cgroup stays by design).
 	for d in $(find /sys/fs/cgroup -mindepth 1 -maxdepth 3 -type d \( -name "$cgparent" -o -name "$cgparent-docker" \) 2>/dev/null); do
 		find "$d" -depth -type d -exec rmdir {} + 2>/dev/null
