@@ -11,13 +11,15 @@
 #include "monitor.h"
 #include "rfc3339.h"
 
+/* The exit file is in berth's runroot, volatile state that a reboot clears: replaced atomically
+ * but not fsynced (0.8 ms per container where the runroot is on a disk). */
 int monitor_write_exit_file(const char *path, int exit_code, struct error **err)
 {
         char stamp[40];
         rfc3339_now(stamp, sizeof(stamp));
         _cleanup_free_ char *text =
             xasprintf("{\"exitCode\":%d,\"exitedAt\":\"%s\"}\n", exit_code, stamp);
-        if (fs_write_file_atomic(path, text, strlen(text), 0644, err) < 0)
+        if (fs_replace_file(path, text, strlen(text), 0644, err) < 0)
                 return error_wrap(err, "write exit file");
         return 0;
 }
@@ -26,7 +28,7 @@ int monitor_write_exit_error(const char *path, const char *message, struct error
 {
         _cleanup_free_ char *quoted = json_text_quote(message);
         _cleanup_free_ char *text = xasprintf("{\"error\":%s}\n", quoted);
-        if (fs_write_file_atomic(path, text, strlen(text), 0644, err) < 0)
+        if (fs_replace_file(path, text, strlen(text), 0644, err) < 0)
                 return error_wrap(err, "write exit file");
         return 0;
 }
