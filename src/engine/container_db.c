@@ -28,33 +28,27 @@ static int db_fail(struct container_db *db, const char *what, struct error **err
         return error_set(err, 0, "container records: %s: %s", what, sqlite3_errmsg(db->db));
 }
 
-int container_db_open(const char *path, struct container_db **out, struct error **err)
+int container_db_open(struct sqlite3 *connection, struct container_db **out, struct error **err)
 {
         struct container_db *db = xcalloc(1, sizeof(*db));
-        if (sqlite3_open_v2(path, &db->db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK) {
-                error_set(err, 0, "open %s: %s", path,
-                          db->db ? sqlite3_errmsg(db->db) : "out of memory");
-                container_db_close(db);
-                return -1;
-        }
-        sqlite3_busy_timeout(db->db, BUSY_TIMEOUT_MS);
+        db->db = connection;
         /* In WAL mode, NORMAL syncs at checkpoints instead of at every commit: the database
          * stays consistent through any crash, and only a power loss can take back the last
-         * few container records, which describe containers a power loss stopped anyway
-         * (SQLite's advice for WAL). It saves two fsyncs per `run`. */
-        sqlite3_exec(db->db, "PRAGMA synchronous = NORMAL", NULL, NULL, NULL);
-        /* No checkpoint at close either, small automatic ones instead (see image_db_open). */
-        sqlite3_db_config(db->db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, NULL);
-        sqlite3_wal_autocheckpoint(db->db, IMAGE_DB_WAL_CHECKPOINT_PAGES);
+         * few commits. For records, those describe containers a power loss stopped anyway
+         * (SQLite's advice for WAL); it saves two fsyncs per `run`. The connection is the image
+         * records' too: an image that a `run` pulled may then have to be pulled again, its
+         * verified blobs already in the store. */
+        if (sqlite3_exec(db->db, "PRAGMA synchronous = NORMAL", NULL, NULL, NULL) != SQLITE_OK) {
+                db_fail(db, "set synchronous mode", err);
+                free(db);
+                return -1;
+        }
         *out = db;
         return 0;
 }
 
 void container_db_close(struct container_db *db)
 {
-        if (!db)
-                return;
-        sqlite3_close(db->db);
         free(db);
 }
 

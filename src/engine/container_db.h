@@ -21,8 +21,10 @@ struct container_row {
 void container_row_release(struct container_row *row);
 
 struct container_db;
-/* Opens PATH (which image_db_open created and migrated). */
-int container_db_open(const char *path, struct container_db **out, struct error **err);
+struct sqlite3;
+/* The records through CONNECTION, the image database's (image_db_connection), which
+ * image_db_open created and migrated and which outlives this. */
+int container_db_open(struct sqlite3 *connection, struct container_db **out, struct error **err);
 void container_db_close(struct container_db *db);
 
 /* Inserts a new container. A name in use returns CONTAINER_DB_NAME_IN_USE with the error "the

@@ -43,11 +43,10 @@ int engine_open(const char *root, const char *runroot, const char *runtime, stru
         e->monitor = sibling_program("berth-monitor");
         e->builtin_runtime = sibling_program("berth-runtime");
         e->runtime_root = xasprintf("%s/runtime", runroot);
-        _cleanup_free_ char *db = xasprintf("%s/berth.db", root);
         _cleanup_free_ char *containers = xasprintf("%s/containers", root);
         _cleanup_free_ char *run_containers = xasprintf("%s/containers", runroot);
         if (image_store_open(root, runroot, &e->images, err) < 0 ||
-            container_db_open(db, &e->containers, err) < 0 ||
+            container_db_open(image_db_connection(e->images->db), &e->containers, err) < 0 ||
             fs_mkdir_p(containers, 0700, err) < 0 || fs_mkdir_p(run_containers, 0700, err) < 0 ||
             fs_mkdir_p(e->runtime_root, 0700, err) < 0) {
                 engine_free(e);

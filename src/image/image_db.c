@@ -242,12 +242,32 @@ static int schema_version(struct image_db *db, int *version, struct error **err)
         return 0;
 }
 
+/* Switching to WAL needs an exclusive lock, and when another process is opening a new database
+ * at the same moment SQLite answers SQLITE_BUSY without calling the busy handler: retry here. */
+static int set_wal_mode(struct image_db *db, struct error **err)
+{
+        for (int waited_ms = 0;; waited_ms += 5) {
+                int rc = sqlite3_exec(db->db, "PRAGMA journal_mode = WAL", NULL, NULL, NULL);
+                if (rc == SQLITE_OK)
+                        return 0;
+                if ((rc != SQLITE_BUSY && rc != SQLITE_LOCKED) || waited_ms >= BUSY_TIMEOUT_MS)
+                        return db_error(db, err, "set WAL mode");
+                usleep(5000);
+        }
+}
+
 static int migrate(struct image_db *db, struct error **err)
 {
-        if (image_db_begin(db, err) < 0)
-                return -1;
-        /* Read under the write lock: two processes creating the database do it once. */
+        /* The common case, a database of this version, costs one read and no write lock. WAL
+         * mode is kept in the file: set once, when the database is made. */
         int version = 0;
+        if (schema_version(db, &version, err) < 0)
+                return -1;
+        if (version == SCHEMA_VERSION)
+                return 0;
+        if (set_wal_mode(db, err) < 0 || image_db_begin(db, err) < 0)
+                return -1;
+        /* Read again under the write lock: two processes creating the database do it once. */
         if (schema_version(db, &version, err) < 0)
                 goto fail;
         if (version > SCHEMA_VERSION) {
@@ -272,20 +292,6 @@ fail:
         return -1;
 }
 
-/* Switching to WAL needs an exclusive lock, and when another process is opening a new database
- * at the same moment SQLite answers SQLITE_BUSY without calling the busy handler: retry here. */
-static int set_wal_mode(struct image_db *db, struct error **err)
-{
-        for (int waited_ms = 0;; waited_ms += 5) {
-                int rc = sqlite3_exec(db->db, "PRAGMA journal_mode = WAL", NULL, NULL, NULL);
-                if (rc == SQLITE_OK)
-                        return 0;
-                if ((rc != SQLITE_BUSY && rc != SQLITE_LOCKED) || waited_ms >= BUSY_TIMEOUT_MS)
-                        return db_error(db, err, "set WAL mode");
-                usleep(5000);
-        }
-}
-
 int image_db_open(const char *path, struct image_db **out, struct error **err)
 {
         struct image_db *db = xcalloc(1, sizeof(*db));
@@ -308,8 +314,7 @@ int image_db_open(const char *path, struct image_db **out, struct error **err)
          * read 4 MB of WAL). See engine/container_db.c for the records' connection. */
         sqlite3_db_config(db->db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, NULL);
         sqlite3_wal_autocheckpoint(db->db, IMAGE_DB_WAL_CHECKPOINT_PAGES);
-        if (set_wal_mode(db, err) < 0 ||
-            exec(db, "PRAGMA foreign_keys = ON", "enable foreign keys", err) < 0 ||
+        if (exec(db, "PRAGMA foreign_keys = ON", "enable foreign keys", err) < 0 ||
             migrate(db, err) < 0)
                 goto fail;
         *out = db;
@@ -317,6 +322,11 @@ int image_db_open(const char *path, struct image_db **out, struct error **err)
 fail:
         image_db_close(db);
         return error_wrap(err, "image database %s", path);
+}
+
+struct sqlite3 *image_db_connection(struct image_db *db)
+{
+        return db->db;
 }
 
 void image_db_close(struct image_db *db)

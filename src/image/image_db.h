@@ -41,6 +41,9 @@ struct image_db;
 /* Opens or creates the database at PATH (schema created or migrated). */
 int image_db_open(const char *path, struct image_db **out, struct error **err);
 void image_db_close(struct image_db *db);
+/* The SQLite connection, for the container records in the same file (container_db_open): one
+ * open and one read of the schema per command instead of two. It stays DB's. */
+struct sqlite3 *image_db_connection(struct image_db *db);
 
 /* A write transaction (BEGIN IMMEDIATE), for several changes that must land together. */
 int image_db_begin(struct image_db *db, struct error **err);

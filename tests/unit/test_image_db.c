@@ -3,7 +3,9 @@
 #include <fcntl.h>
 #include <sqlite3.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -375,6 +377,33 @@ TEST(transactions_and_reopening)
         sqlite3_close(raw);
         CHECK(image_db_open(f.db_path, &f.db, &err) < 0);
         CHECK(err && strstr(err->msg, "schema version 99"));
+        fixture_close(&f);
+}
+
+/* Opening a database of the current version takes no write lock: a command opens it while
+ * another one writes (it used to wait for the writer, up to the 30 s busy timeout). */
+TEST(open_while_another_connection_writes)
+{
+        struct fixture f;
+        REQUIRE(fixture_open(&f));
+        image_db_close(f.db);
+        f.db = NULL;
+        sqlite3 *writer = NULL;
+        REQUIRE(sqlite3_open(f.db_path, &writer) == SQLITE_OK);
+        REQUIRE(sqlite3_exec(writer, "BEGIN IMMEDIATE", NULL, NULL, NULL) == SQLITE_OK);
+        pid_t child = fork();
+        REQUIRE(child >= 0);
+        if (child == 0) {
+                alarm(5);
+                struct image_db *db = NULL;
+                struct error *err = NULL;
+                _exit(image_db_open(f.db_path, &db, &err) == 0 ? 0 : 1);
+        }
+        int status = 0;
+        REQUIRE(waitpid(child, &status, 0) == child);
+        CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+        sqlite3_exec(writer, "ROLLBACK", NULL, NULL, NULL);
+        sqlite3_close(writer);
         fixture_close(&f);
 }
 
