@@ -19,8 +19,9 @@ int engine_runtime_in_process(const char *runtime_root, const char *runtime,
         while (args[n])
                 n++;
         if (strcmp(verb, "state") == 0 && n == 2) {
+                /* Without the config: berth reads the status and the pid, not the annotations. */
                 _cleanup_container_record_ struct container_record *rec =
-                    container_record_load(&rt, args[1], err);
+                    container_record_load_state(&rt, args[1], err);
                 if (rec == NULL) {
                         *rc = -1;
                 } else {

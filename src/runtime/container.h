@@ -43,7 +43,10 @@ struct container_record {
         char *created; /* RFC 3339 */
         char *owner;
         struct cgroup *cgroup;
-        struct oci_config *config; /* the config as it was at create */
+        struct oci_config *config; /* the config as it was at create, or NULL: not loaded */
+        /* The config has poststart or poststop hooks (or state.json predates this field):
+         * start and delete load the config only then. */
+        bool has_hooks;
 };
 
 enum container_status {
@@ -104,16 +107,24 @@ int container_create(const struct runtime_options *rt, const struct create_optio
 int container_start(const struct runtime_options *rt, const char *id, struct error **err);
 /* Runs the poststart hooks; on failure the container is killed (start includes this; run
  * calls it itself). */
-int container_poststart(const struct runtime_options *rt, const struct container_record *rec,
+int container_poststart(const struct runtime_options *rt, struct container_record *rec,
                         struct error **err);
 int container_kill(const struct runtime_options *rt, const char *id, int sig, bool all,
                    struct error **err);
 int container_delete(const struct runtime_options *rt, const char *id, bool force,
                      struct error **err);
 
-/* Loads <root>/<id>/state.json. Fails with "container ID does not exist" when absent. */
+/* Loads <root>/<id>/state.json and config.json. Fails with "container ID does not exist" when
+ * absent. */
 struct container_record *container_record_load(const struct runtime_options *rt, const char *id,
                                                struct error **err);
+/* The same without config.json (rec->config NULL): what kill, start and delete need, without
+ * parsing the whole config (20 KB of JSON with a seccomp profile) at each. */
+struct container_record *container_record_load_state(const struct runtime_options *rt,
+                                                     const char *id, struct error **err);
+/* REC's config, loaded now if it was not. */
+const struct oci_config *container_record_config(const struct runtime_options *rt,
+                                                 struct container_record *rec, struct error **err);
 int container_record_save(const struct runtime_options *rt, const struct container_record *rec,
                           const char *config_text, struct error **err);
 void container_record_free(struct container_record *rec);

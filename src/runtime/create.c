@@ -461,6 +461,7 @@ static int record_container(struct create_job *job, struct container_record **ou
             .owner = xstrdup(""),
             .cgroup = job->cgroup,
             .config = job->config,
+            .has_hooks = job->config->hooks.poststart.len || job->config->hooks.poststop.len,
         };
         int r = container_record_save(job->rt, rec, job->config_text, err);
         if (r == 0 && job->opts->pid_file) {

@@ -35,13 +35,18 @@ static char *state_for_hooks(const struct runtime_options *rt, const struct cont
         return container_state_json(rt, rec, false);
 }
 
-static int run_poststart(const struct runtime_options *rt, const struct container_record *rec,
+static int run_poststart(const struct runtime_options *rt, struct container_record *rec,
                          struct error **err)
 {
-        if (rec->config->hooks.poststart.len == 0)
+        if (!rec->has_hooks)
+                return 0;
+        const struct oci_config *config = container_record_config(rt, rec, err);
+        if (config == NULL)
+                return -1;
+        if (config->hooks.poststart.len == 0)
                 return 0;
         _cleanup_free_ char *state = state_for_hooks(rt, rec);
-        if (hooks_run(&rec->config->hooks.poststart, "poststart", state, err) < 0) {
+        if (hooks_run(&config->hooks.poststart, "poststart", state, err) < 0) {
                 /* runtime.md step 9: stop the container; delete destroys it. */
                 signal_init(rec, SIGKILL, NULL);
                 return -1;
@@ -52,7 +57,7 @@ static int run_poststart(const struct runtime_options *rt, const struct containe
 int container_start(const struct runtime_options *rt, const char *id, struct error **err)
 {
         _cleanup_container_record_ struct container_record *rec =
-            container_record_load(rt, id, err);
+            container_record_load_state(rt, id, err);
         if (rec == NULL)
                 return -1;
         enum container_status status = container_status(rt, rec);
@@ -82,7 +87,7 @@ int container_start(const struct runtime_options *rt, const char *id, struct err
         return run_poststart(rt, rec, err);
 }
 
-int container_poststart(const struct runtime_options *rt, const struct container_record *rec,
+int container_poststart(const struct runtime_options *rt, struct container_record *rec,
                         struct error **err)
 {
         return run_poststart(rt, rec, err);
@@ -92,7 +97,7 @@ int container_kill(const struct runtime_options *rt, const char *id, int sig, bo
                    struct error **err)
 {
         _cleanup_container_record_ struct container_record *rec =
-            container_record_load(rt, id, err);
+            container_record_load_state(rt, id, err);
         if (rec == NULL)
                 return -1;
         enum container_status status = container_status(rt, rec);
@@ -127,10 +132,14 @@ int container_destroy(const struct runtime_options *rt, struct container_record 
         }
         if (rec->cgroup && rec->cgroup->created && cgroup_destroy(rec->cgroup, err) < 0)
                 return error_wrap(err, "delete container %s", rec->id);
-        if (rec->config && rec->config->hooks.poststop.len) {
+        const struct oci_config *config =
+            rec->has_hooks && rec->pid > 0 ? container_record_config(rt, rec, err) : NULL;
+        if (rec->has_hooks && rec->pid > 0 && config == NULL)
+                return error_wrap(err, "delete container %s", rec->id);
+        if (config && config->hooks.poststop.len) {
                 /* runtime.md step 13: a failing poststop hook is only a warning. */
                 _cleanup_free_ char *state = state_for_hooks(rt, rec);
-                hooks_run_all(&rec->config->hooks.poststop, "poststop", state);
+                hooks_run_all(&config->hooks.poststop, "poststop", state);
         }
         _cleanup_free_ char *dir = container_dir(rt, rec->id);
         if (fs_remove_tree(dir, err) < 0)
@@ -142,7 +151,7 @@ int container_delete(const struct runtime_options *rt, const char *id, bool forc
                      struct error **err)
 {
         _cleanup_container_record_ struct container_record *rec =
-            container_record_load(rt, id, err);
+            container_record_load_state(rt, id, err);
         if (rec == NULL)
                 return -1;
         enum container_status status = container_status(rt, rec);

@@ -60,10 +60,11 @@ int container_record_save(const struct runtime_options *rt, const struct contain
                 if (fs_replace_file(config_path, config_text, strlen(config_text), 0600, err) < 0)
                         return -1;
         }
-        json_t *doc = json_pack("{s:s, s:I, s:I, s:s, s:s, s:s, s:s}", "id", rec->id, "pid",
-                                (json_int_t)rec->pid, "startTime", (json_int_t)rec->start_time,
-                                "bundle", rec->bundle, "rootfs", rec->rootfs, "created",
-                                rec->created, "owner", rec->owner ? rec->owner : "");
+        json_t *doc =
+            json_pack("{s:s, s:I, s:I, s:s, s:s, s:s, s:s, s:b}", "id", rec->id, "pid",
+                      (json_int_t)rec->pid, "startTime", (json_int_t)rec->start_time, "bundle",
+                      rec->bundle, "rootfs", rec->rootfs, "created", rec->created, "owner",
+                      rec->owner ? rec->owner : "", "hooks", rec->has_hooks);
         if (rec->cgroup)
                 json_object_set_new(doc, "cgroup", cgroup_to_json(rec->cgroup));
         _cleanup_free_ char *text = json_dumps(doc, JSON_COMPACT);
@@ -72,8 +73,8 @@ int container_record_save(const struct runtime_options *rt, const struct contain
         return fs_replace_file(path, text, strlen(text), 0600, err);
 }
 
-struct container_record *container_record_load(const struct runtime_options *rt, const char *id,
-                                               struct error **err)
+struct container_record *container_record_load_state(const struct runtime_options *rt,
+                                                     const char *id, struct error **err)
 {
         if (container_id_check(id, err) < 0)
                 return NULL;
@@ -98,9 +99,10 @@ struct container_record *container_record_load(const struct runtime_options *rt,
         json_int_t pid = 0, start = 0;
         const char *bundle = "", *rootfs = "", *created = "", *owner = "";
         json_t *cg = NULL;
-        if (json_unpack(doc, "{s:I, s?I, s:s, s?s, s?s, s?s, s?o}", "pid", &pid, "startTime",
+        int hooks = 1;
+        if (json_unpack(doc, "{s:I, s?I, s:s, s?s, s?s, s?s, s?o, s?b}", "pid", &pid, "startTime",
                         &start, "bundle", &bundle, "rootfs", &rootfs, "created", &created, "owner",
-                        &owner, "cgroup", &cg) < 0) {
+                        &owner, "cgroup", &cg, "hooks", &hooks) < 0) {
                 json_decref(doc);
                 container_record_free(rec);
                 error_set(err, 0, "container %s: state.json is malformed", id);
@@ -112,13 +114,34 @@ struct container_record *container_record_load(const struct runtime_options *rt,
         rec->rootfs = xstrdup(rootfs);
         rec->created = xstrdup(created);
         rec->owner = xstrdup(owner);
+        rec->has_hooks = hooks;
         if (cg)
                 rec->cgroup = cgroup_from_json(cg, NULL);
         json_decref(doc);
+        return rec;
+}
+
+const struct oci_config *container_record_config(const struct runtime_options *rt,
+                                                 struct container_record *rec, struct error **err)
+{
+        if (rec->config)
+                return rec->config;
+        _cleanup_free_ char *dir = container_dir(rt, rec->id);
         _cleanup_free_ char *config_path = xasprintf("%s/config.json", dir);
         rec->config = oci_config_load(config_path, err);
-        if (rec->config == NULL) {
-                error_wrap(err, "container %s", id);
+        if (rec->config == NULL)
+                error_wrap(err, "container %s", rec->id);
+        return rec->config;
+}
+
+struct container_record *container_record_load(const struct runtime_options *rt, const char *id,
+                                               struct error **err)
+{
+        struct container_record *rec = container_record_load_state(rt, id, err);
+        /* A record still being created has no state.json yet (pid 0): nothing more to load. */
+        if (rec == NULL || rec->pid == 0)
+                return rec;
+        if (container_record_config(rt, rec, err) == NULL) {
                 container_record_free(rec);
                 return NULL;
         }
