@@ -2,7 +2,6 @@
 #include <dirent.h>
 #include <getopt.h>
 #include <jansson.h>
-#include <pwd.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +12,7 @@
 #include "commands.h"
 #include "container.h"
 #include "error.h"
+#include "fs.h"
 
 int cmd_state(const struct runtime_options *rt, int argc, char **argv)
 {
@@ -37,13 +37,29 @@ int cmd_state(const struct runtime_options *rt, int argc, char **argv)
         return 0;
 }
 
+/* The name of DIR's owner from the host's /etc/passwd, or "#UID", as runc prints it. Read
+ * directly rather than with getpwuid: berth-runtime is a static binary (meson.build), where
+ * glibc's NSS would have to load shared libraries. */
 static char *owner_of(const char *dir)
 {
         struct stat st;
         if (stat(dir, &st) < 0)
                 return xstrdup("");
-        struct passwd *pw = getpwuid(st.st_uid);
-        return pw ? xstrdup(pw->pw_name) : xasprintf("#%u", (unsigned)st.st_uid);
+        _cleanup_free_ char *passwd = fs_read_file("/etc/passwd", NULL, NULL);
+        char *save = NULL;
+        for (char *line = passwd ? strtok_r(passwd, "\n", &save) : NULL; line;
+             line = strtok_r(NULL, "\n", &save)) {
+                /* name:password:uid:... */
+                char *name_end = strchr(line, ':');
+                char *uid = name_end ? strchr(name_end + 1, ':') : NULL;
+                if (uid == NULL)
+                        continue;
+                char *end = NULL;
+                unsigned long value = strtoul(uid + 1, &end, 10);
+                if (end != uid + 1 && *end == ':' && value == (unsigned long)st.st_uid)
+                        return xstrndup(line, (size_t)(name_end - line));
+        }
+        return xasprintf("#%u", (unsigned)st.st_uid);
 }
 
 /* Columns as runc prints them (Go's tabwriter: at least 12 wide, 3 of padding). */
