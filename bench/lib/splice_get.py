@@ -18,9 +18,16 @@ F_SETPIPE_SZ = 1031
 
 
 def main():
-    url = urlsplit(sys.argv[1])
+    try:
+        get(sys.argv[1])
+    except OSError as e:
+        sys.exit(f"splice_get: {sys.argv[1]}: {e.strerror or e}")
+
+
+def get(address):
+    url = urlsplit(address)
     if url.scheme != "http" or not url.port:
-        sys.exit(f"splice_get: {sys.argv[1]}: only http://HOST:PORT/... URLs")
+        sys.exit(f"splice_get: {address}: only http://HOST:PORT/... URLs")
     t0 = time.perf_counter()
     sock = socket.create_connection((url.hostname, url.port))
     target = url.path + ("?" + url.query if url.query else "")
