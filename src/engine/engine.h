@@ -70,6 +70,7 @@ struct engine_create_request {
         struct engine_create_options *options; /* mounts' volume paths are filled in here */
         const char *runtime;                   /* or NULL: the engine's */
         bool remove_on_exit;                   /* --rm with -d: the monitor removes it */
+        bool removed_when_done;                /* --rm: nothing is kept for a reboot */
         char **dns;                            /* --dns servers, or NULL: the host's resolv.conf */
         char **add_hosts;                      /* --add-host HOST:IP entries */
         int stop_timeout;                      /* --stop-timeout, -1: 10 */

@@ -128,6 +128,10 @@ int engine_post_exit_record(struct engine *e, const struct engine_create_request
                 argv[6] = "run";
                 json_object_set_new(data, "healthCommand", string_array(argv));
         }
+        /* A --rm container is removed when it ends: a reboot ends it, and it is not started
+         * again (restore_after_reboot says so), so its bundle is not kept in ROOT. */
+        if (r->removed_when_done || r->remove_on_exit)
+                return 0;
         _cleanup_free_ char *run_dir = engine_container_run_dir(e, id);
         _cleanup_free_ char *dir = engine_container_dir(e, id);
         _cleanup_free_ char *saved = xasprintf("%s/bundle.json", dir);
@@ -183,7 +187,12 @@ static int restore_after_reboot(struct engine *e, const struct container_row *ro
         _cleanup_free_ char *dir = engine_container_dir(e, row->id);
         _cleanup_free_ char *config = xasprintf("%s/config.json", run_dir);
         _cleanup_free_ char *saved = xasprintf("%s/bundle.json", dir);
-        if (!fs_exists(config) && fs_exists(saved) && restore_bundle(saved, run_dir, err) < 0)
+        if (!fs_exists(config) && !fs_exists(saved))
+                return error_set(err, 0,
+                                 "container %s was run with --rm and did not survive the reboot: "
+                                 "remove it with berth rm",
+                                 row->name);
+        if (!fs_exists(config) && restore_bundle(saved, run_dir, err) < 0)
                 return error_wrap(err, "restore the bundle of container %s", row->name);
         _cleanup_free_ char *merged = xasprintf("%s/merged", dir);
         if (rootfs_mounted(dir, merged))

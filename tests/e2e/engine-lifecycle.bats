@@ -105,18 +105,30 @@ count_is() { [ "$(berth exec "$1" cat /count 2>/dev/null | wc -l)" -eq "$2" ]; }
 
 @test "a simulated reboot (the runroot cleared): containers show as exited and can be removed" {
 	berth run -d --name survivor "$IMAGE" sleep 1000 >/dev/null
-	local pid
-	pid=$(berth inspect -f '{{.State.Pid}}' survivor)
-	# What a reboot does: every process gone, /run empty (the rootfs mount goes too).
-	kill -KILL "$pid"
+	# A --rm container keeps no bundle in ROOT: after the reboot it cannot start again.
+	berth run -d --rm --name ephemeral "$IMAGE" sleep 1000 >/dev/null
+	[ -e "$T/root/containers/$(berth inspect -f '{{.Id}}' survivor)/bundle.json" ]
+	[ ! -e "$T/root/containers/$(berth inspect -f '{{.Id}}' ephemeral)/bundle.json" ]
+	local pids
+	pids="$(berth inspect -f '{{.State.Pid}}' survivor) $(berth inspect -f '{{.State.Pid}}' ephemeral)"
+	# What a reboot does: every process gone (the monitors first: they would clean up after
+	# their containers), /run empty (the rootfs mount goes too).
 	for m in $(processes_under "$T" | cut -d: -f1); do kill -KILL "$m" 2>/dev/null || true; done
+	kill -KILL $pids
 	sleep 0.3
 	mounts_under "$T" | sort -r | xargs -r -n1 umount -l
-	find /sys/fs/cgroup -maxdepth 3 -type d -name "*$(berth inspect -f '{{.Id}}' survivor)*" -exec rmdir {} + 2>/dev/null || true
+	local c
+	for c in survivor ephemeral; do
+		find /sys/fs/cgroup -maxdepth 3 -type d -name "*$(berth inspect -f '{{.Id}}' $c)*" -exec rmdir {} + 2>/dev/null || true
+	done
 	rm -rf "$T/run"
 	run berth ps -a --format '{{.Names}} {{.State}}'
-	[ "$output" = "survivor exited" ]
-	run berth rm survivor
+	echo "$output"
+	[ "$(sort <<<"$output")" = "$(printf 'ephemeral exited\nsurvivor exited')" ]
+	run berth start ephemeral
+	[ "$status" -eq 125 ]
+	[[ $output == *"ephemeral was run with --rm and did not survive the reboot"* ]]
+	run berth rm survivor ephemeral
 	[ "$status" -eq 0 ]
 }
 

@@ -533,6 +533,7 @@ static int run_or_create(const struct berth_globals *g, bool run, int argc, char
         /* Detached, the monitor removes the container when it exits (its exit command);
          * attached, berth does, after reading the exit code: both would race. */
         r.remove_on_exit = remove && detach;
+        r.removed_when_done = remove;
         r.health = &health;
         if (remove && restart.name != RESTART_NO) {
                 error_set(&err, 0, "Conflicting options: --restart and --rm");
