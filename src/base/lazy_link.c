@@ -14,6 +14,8 @@ static const char *const sonames[LAZY_N_LIBRARIES] = {
     [LAZY_LIBISAL] = "libisal.so.2",
     [LAZY_LIBMICROHTTPD] = "libmicrohttpd.so.12",
     [LAZY_LIBCRYPTO] = "libcrypto.so.3",
+    [LAZY_LIBYAML] = "libyaml-0.so.2",
+    [LAZY_LIBCRYPT] = "libcrypt.so.1",
 };
 
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;

@@ -1,7 +1,7 @@
 /*
- * Lazy binding of the heavy libraries: libcurl, libarchive, libzstd, libisal, libmicrohttpd and
- * libcrypto are opened with dlopen() when one of their functions is first called, not at every
- * start of berth.
+ * Lazy binding of the heavy libraries: libcurl, libarchive, libzstd, libisal, libmicrohttpd,
+ * libcrypto, and the registry server's libyaml and libcrypt are opened with dlopen() when one of
+ * their functions is first called, not at every start of berth.
  *
  * Why: Debian's libcurl brings 30 more libraries (GnuTLS, Kerberos, LDAP, ICU, ...) and
  * libarchive a few more (libxml2 and ICU again), libmicrohttpd GnuTLS, and libcrypto alone has 21

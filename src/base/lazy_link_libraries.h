@@ -6,4 +6,6 @@
 #define LAZY_LIBISAL       3
 #define LAZY_LIBMICROHTTPD 4
 #define LAZY_LIBCRYPTO     5
-#define LAZY_N_LIBRARIES   6
+#define LAZY_LIBYAML       6
+#define LAZY_LIBCRYPT      7
+#define LAZY_N_LIBRARIES   8

@@ -267,4 +267,18 @@ slot_\name:
         LAZY LAZY_LIBCRYPTO, i2d_ECDSA_SIG
         LAZY LAZY_LIBCRYPTO, i2d_X509
 
+/* LIBYAML (the registry server's configuration file) */
+        LAZY LAZY_LIBYAML, yaml_document_delete
+        LAZY LAZY_LIBYAML, yaml_document_get_node
+        LAZY LAZY_LIBYAML, yaml_document_get_root_node
+        LAZY LAZY_LIBYAML, yaml_parser_delete
+        LAZY LAZY_LIBYAML, yaml_parser_initialize
+        LAZY LAZY_LIBYAML, yaml_parser_load
+        LAZY LAZY_LIBYAML, yaml_parser_set_input_file
+
+/* LIBCRYPT (the registry server's htpasswd) */
+        LAZY LAZY_LIBCRYPT, crypt
+        LAZY LAZY_LIBCRYPT, crypt_gensalt_rn
+        LAZY LAZY_LIBCRYPT, crypt_r
+
         .section .note.GNU-stack, "", @progbits
