@@ -91,6 +91,13 @@ scmp_filter_ctx seccomp_filter_build(const struct seccomp_profile *profile, stru
         int r = seccomp_attr_set(filter, SCMP_FLTATR_CTL_NNP, 0);
         if (r < 0)
                 return error_set(err, -r, "linux.seccomp: clear the no_new_privs attribute"), NULL;
+        /* A binary tree of syscall numbers instead of libseccomp's default linear list. The
+         * kernel runs the filter at load for each syscall number to fill its action cache
+         * (seccomp_cache_prepare): over a linear list of a docker profile's ~350 syscalls that
+         * took most of the 0.8 ms the load cost; every filtered syscall is cheaper too. */
+        r = seccomp_attr_set(filter, SCMP_FLTATR_CTL_OPTIMIZE, 2);
+        if (r < 0)
+                return error_set(err, -r, "linux.seccomp: ask for a binary tree"), NULL;
         for (size_t i = 0; i < profile->n_arches; i++) {
                 r = seccomp_arch_add(filter, profile->arches[i]);
                 /* The native arch is in the filter from the start. An arch of the other
