@@ -68,6 +68,19 @@ int content_ingest_begin(struct content_store *store, const struct digest *expec
 uint64_t content_ingest_offset(const struct content_ingest *ingest);
 int content_ingest_write(struct content_ingest *ingest, const void *data, size_t len,
                          struct error **err);
+/* Direct mode, for writers whose content is not read back soon (a registry's uploads): from here
+ * on, INGEST stages what it is given in an aligned 8 MiB buffer and writes each full buffer with
+ * O_DIRECT, from memory to the disk without a copy into the page cache (on a VM whose fresh page
+ * cache pages are slow to touch, that copy was half of a push's CPU: docs/registry.md). Bytes
+ * off a 4 KiB boundary (the end of a request, a resumed partial) go through the page cache.
+ * content_ingest_offset still counts every byte given. Returns whether direct mode is on: false,
+ * and plain writes as before, when the filesystem refuses O_DIRECT (tmpfs). */
+bool content_ingest_set_direct(struct content_ingest *ingest);
+/* Writes what direct mode has staged and gives the staging buffer back; a no-op for an ingest
+ * not in direct mode. Call it when a request that wrote into a long-lived ingest ends, so an idle
+ * ingest holds no buffer. The commits call it too. After a failed write or flush, the ingest can
+ * only be aborted. */
+int content_ingest_flush(struct content_ingest *ingest, struct error **err);
 /* Drops bytes written since offset 0 and starts over (a server ignored a Range request). */
 int content_ingest_restart(struct content_ingest *ingest, struct error **err);
 /* Verifies and publishes; *actual gets the digest (may be NULL). On a mismatch the partial file

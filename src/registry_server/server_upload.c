@@ -124,6 +124,14 @@ static enum upload_find upload_find(struct upload_table *t, const char *repo, co
 /* Ends a request's hold on U; REMOVE (or a DELETE meanwhile) drops the session. */
 static void upload_release(struct upload_table *t, struct upload *u, bool remove)
 {
+        /* A request that ended early (the client went away) still has bytes staged: an idle
+         * session holds no buffer. A session whose bytes could not be written goes. */
+        struct error *err = NULL;
+        if (u->ingest && content_ingest_flush(u->ingest, &err) < 0) {
+                log_warn("registry: upload %s: %s", u->id, err->msg);
+                error_free(&err);
+                remove = true;
+        }
         pthread_mutex_lock(&t->lock);
         u->busy = false;
         u->touched = time(NULL);
@@ -317,6 +325,7 @@ static void session_start(struct request *req, enum digest_algorithm algorithm)
                 free(u);
                 return reply_internal(req, &err);
         }
+        (void)content_ingest_set_direct(u->ingest);
         random_uuid(u->id);
         u->repo = xstrdup(req->route.name);
         u->touched = time(NULL);
@@ -352,6 +361,7 @@ void upload_start(struct request *req)
                         free(ur);
                         return reply_internal(req, &err);
                 }
+                (void)content_ingest_set_direct(ur->ingest);
                 req->ctx = ur;
                 req->done = upload_request_done;
                 req->body = upload_body;
@@ -432,6 +442,13 @@ static void patch_finish(struct request *req)
         struct upload_request *ur = req->ctx;
         if (!chunk_complete(req, ur))
                 return;
+        /* The chunk is on disk (or in the page cache) before its 202, so a failure to write
+         * it is this request's 500. */
+        struct error *err = NULL;
+        if (content_ingest_flush(ur->ingest, &err) < 0) {
+                ur->drop = true;
+                return reply_internal(req, &err);
+        }
         reply_empty(req, MHD_HTTP_ACCEPTED);
         upload_headers(req, ur->upload->id, content_ingest_offset(ur->ingest));
 }
