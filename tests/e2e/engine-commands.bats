@@ -138,9 +138,9 @@ load engine_helpers
 	[ "$output" = p ]
 	run berth ps --format '{{.State}}'
 	[ "$output" = running ]
-	sleep 0.3
-	b=$(cat "$f")
-	[ "$a" != "$b" ]
+	# thawed, it writes again (within 5 s: a loaded machine may take a while to run it)
+	file_differs() { [ "$(cat "$1")" != "$2" ]; }
+	wait_for file_differs "$f" "$a"
 	run --separate-stderr berth unpause p
 	[ "$status" -eq 125 ]
 	[[ $stderr == *"not paused"* ]]
