@@ -127,7 +127,7 @@ static void upload_release(struct upload_table *t, struct upload *u, bool remove
         /* A request that ended early (the client went away) still has bytes staged: an idle
          * session holds no buffer. A session whose bytes could not be written goes. */
         struct error *err = NULL;
-        if (u->ingest && content_ingest_flush(u->ingest, &err) < 0) {
+        if (!remove && u->ingest && content_ingest_flush(u->ingest, &err) < 0) {
                 log_warn("registry: upload %s: %s", u->id, err->msg);
                 error_free(&err);
                 remove = true;
