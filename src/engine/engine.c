@@ -11,6 +11,7 @@
 
 #include "base/alloc.h"
 #include "base/fs.h"
+#include "engine_trash.h"
 #include "engine_internal.h"
 #include "engine_runtime_builtin.h"
 
@@ -60,9 +61,11 @@ void engine_free(struct engine *e)
 {
         if (!e)
                 return;
+        container_db_close(e->containers);
         if (e->images)
                 image_store_free(e->images);
-        container_db_close(e->containers);
+        /* After the database is closed: the child must hold none of its locks or files. */
+        engine_trash_empty_detached(e);
         free(e->root);
         free(e->runroot);
         free(e->runtime);

@@ -27,6 +27,7 @@ struct engine {
         char *runtime_root;    /* its --root */
         char *monitor;         /* berth-monitor's path */
         char *builtin_runtime; /* berth-runtime beside berth: its cheap verbs run in-process */
+        bool trash_pending;    /* a container directory went to ROOT/trash (engine_trash.h) */
 };
 
 /* RUNTIME NULL: berth-runtime next to this executable (or on PATH). */

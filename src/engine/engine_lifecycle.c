@@ -20,6 +20,7 @@
 #include "engine_network.h"
 #include "container_lock.h"
 #include "engine_restart.h"
+#include "engine_trash.h"
 
 void container_state_release(struct container_state *s)
 {
@@ -505,7 +506,7 @@ static int remove_locked(struct engine *e, const struct container_row *row, bool
         if (umount2(merged, MNT_DETACH) < 0 && errno != EINVAL && errno != ENOENT)
                 return error_set(err, errno, "unmount %s", merged);
         _cleanup_free_ char *run_dir = engine_container_run_dir(e, row->id);
-        if (fs_remove_tree(run_dir, err) < 0 || fs_remove_tree(dir, err) < 0)
+        if (fs_remove_tree(run_dir, err) < 0 || engine_trash_put(e, dir, row->id, err) < 0)
                 return error_wrap(err, "remove container %s", row->name);
         return container_db_delete(e->containers, row->id, err);
 }

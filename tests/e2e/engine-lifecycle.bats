@@ -75,6 +75,21 @@ logs_have() { berth logs "$1" 2>/dev/null | grep -q "$2"; }
 # count_is ID N: the container's /count has N lines.
 count_is() { [ "$(berth exec "$1" cat /count 2>/dev/null | wc -l)" -eq "$2" ]; }
 
+@test "a removed container's directory goes at once; the trash it went to is emptied after the command" {
+	# A deletion cut short earlier (a crash): the next removal's deleter finishes it.
+	mkdir -p "$T/root/trash/left-by-a-crash/upper/etc"
+	touch "$T/root/trash/left-by-a-crash/upper/etc/hosts"
+	run berth run --rm --name gone "$IMAGE" sh -c 'echo data >/written; echo out'
+	[ "$status" -eq 0 ]
+	[ "$output" = out ]
+	[ -z "$(ls "$T/root/containers")" ]
+	[ -z "$(berth ps -aq)" ]
+	trash_empty() { [ -z "$(ls -A "$T/root/trash")" ]; }
+	wait_for trash_empty
+	# the name is free at once
+	berth run --rm --name gone "$IMAGE" true
+}
+
 @test "restart and start: a stopped container runs again with the same ID and filesystem" {
 	local id
 	id=$(berth run -d "$IMAGE" sh -c 'echo run >>/count; sleep 1000')
