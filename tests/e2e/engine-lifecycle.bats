@@ -134,7 +134,7 @@ count_is() { [ "$(berth exec "$1" cat /count 2>/dev/null | wc -l)" -eq "$2" ]; }
 	mounts_under "$T" | sort -r | xargs -r -n1 umount -l
 	local c
 	for c in survivor ephemeral; do
-		find /sys/fs/cgroup -maxdepth 3 -type d -name "*$(berth inspect -f '{{.Id}}' $c)*" -exec rmdir {} + 2>/dev/null || true
+		find /sys/fs/cgroup -maxdepth 6 -type d -name "*$(berth inspect -f '{{.Id}}' $c)*" -exec rmdir {} + 2>/dev/null || true
 	done
 	rm -rf "$T/run"
 	run berth ps -a --format '{{.Names}} {{.State}}'

@@ -129,7 +129,7 @@ simulate_reboot() {
 	sleep 0.2
 	mounts_under "$T" | sort -r | xargs -r -n1 umount -l
 	for id in $(ls "$T/root/containers"); do
-		find /sys/fs/cgroup -maxdepth 3 -depth -type d -name "*$id*" -exec rmdir {} + 2>/dev/null || true
+		find /sys/fs/cgroup -maxdepth 6 -depth -type d -name "*$id*" -exec rmdir {} + 2>/dev/null || true
 	done
 	rm -rf "$T/run"
 }

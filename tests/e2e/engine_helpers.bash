@@ -92,11 +92,12 @@ processes_under() {
 	done
 }
 
-# cgroups of this test's containers (named berth-<id>) still on the host.
+# cgroups of this test's containers (named berth-<id>) still on the host, at any depth a
+# hierarchy nests them (memory here: /sys/fs/cgroup/memory/process_api/X/berth-ID).
 container_cgroups() {
 	local id
 	for id in $(ls "$T/root/containers" 2>/dev/null) $(cat "$T/ids" 2>/dev/null); do
-		find /sys/fs/cgroup -maxdepth 3 -type d -name "*$id*" 2>/dev/null
+		find /sys/fs/cgroup -maxdepth 6 -type d -name "*$id*" 2>/dev/null
 	done
 }
 
