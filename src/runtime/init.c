@@ -89,6 +89,14 @@ static int join_namespaces(struct init_context *ctx, struct error **err)
                 if (order[i] == OCI_NS_USER && become_namespace_root(err) < 0)
                         return -1;
         }
+        /* The new network namespace that create made ahead (create.c, netns_ahead). */
+        if (ctx->has_netns_fd) {
+                int rc = setns(ctx->netns_fd, CLONE_NEWNET);
+                close(ctx->netns_fd);
+                ctx->has_netns_fd = false;
+                if (rc < 0)
+                        return error_set(err, errno, "enter the new network namespace");
+        }
         /* Unshared only now, once we are in our cgroup, so that the cgroup namespace is
          * rooted at the container's cgroup. */
         if (ctx->new_ns[OCI_NS_CGROUP] && unshare(CLONE_NEWCGROUP) < 0)

@@ -31,6 +31,8 @@ struct init_context {
         int *cgroup_join_fds; /* create: cgroup_open_join_fds() of ctx->cgroup, or NULL */
         size_t n_cgroup_join_fds;
         const struct seccomp_program *seccomp; /* seccomp_prepare()'s, or NULL */
+        bool has_netns_fd; /* create: the new network namespace was made ahead, netns_fd */
+        int netns_fd;
 };
 
 /* Never returns: execs the process or exits non-zero after reporting the error. */
