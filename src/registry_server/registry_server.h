@@ -20,7 +20,8 @@ struct registry_server_config {
         bool delete_enabled;         /* DELETE of blobs, manifests and tags */
         uint64_t max_manifest_size;  /* bytes (413 above) */
         uint64_t max_blob_size;      /* bytes, 0 for no limit */
-        unsigned connection_timeout; /* seconds a connection may stay idle (slowloris) */
+        unsigned connection_timeout; /* seconds a connection may wait for a request line */
+        unsigned header_timeout;     /* seconds from a request line to the end of its headers */
         unsigned upload_timeout;     /* seconds an upload session may stay idle */
         unsigned threads;            /* worker threads */
         unsigned max_connections;

@@ -19,6 +19,7 @@
 #include "base/alloc.h"
 #include "base/fs.h"
 #include "base/log.h"
+#include "server_deadline.h"
 #include "server_internal.h"
 
 #define API_VERSION_HEADER "Docker-Distribution-API-Version"
@@ -273,6 +274,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *connection, 
                 req->path = xstrdup(url);
                 clock_gettime(CLOCK_MONOTONIC, &req->started);
                 atomic_fetch_add(&req->server->active, 1);
+                head_deadlines_head_done(req->server->deadlines, connection);
                 *request_context = req;
                 dispatch(req);
                 /* An early reply to a request with a body (an error before it) goes now: the
@@ -382,8 +384,9 @@ static void access_log(struct request *req, bool completed)
 static void on_completed(void *cls, struct MHD_Connection *connection, void **request_context,
                          enum MHD_RequestTerminationCode code)
 {
-        (void)cls;
-        (void)connection;
+        struct registry_server *s = cls;
+        /* The connection now waits for its next request line (if it is kept open). */
+        head_deadlines_request_done(s->deadlines, connection);
         struct request *req = *request_context;
         if (req == NULL)
                 return;
@@ -577,8 +580,19 @@ int registry_server_serve(const struct registry_server_config *c, struct error *
         if (addr.ss_family == AF_INET6)
                 flags |= MHD_USE_IPv6;
         /* Options that only some settings need go first; MHD_OPTION_END ends the list early. */
-        struct MHD_OptionItem extra[4];
+        struct MHD_OptionItem extra[6];
         size_t n_extra = 0;
+        if (head_deadlines_start(c->connection_timeout, c->header_timeout, &s.deadlines, err) < 0)
+                goto restore;
+        if (s.deadlines) {
+                /* A callback and its closure: the callback goes as the intptr_t. */
+                extra[n_extra++] =
+                    (struct MHD_OptionItem){MHD_OPTION_NOTIFY_CONNECTION,
+                                            (intptr_t)head_deadlines_on_connection, s.deadlines};
+                extra[n_extra++] =
+                    (struct MHD_OptionItem){MHD_OPTION_URI_LOG_CALLBACK,
+                                            (intptr_t)head_deadlines_on_request_line, s.deadlines};
+        }
         if (tls) {
                 flags |= MHD_USE_TLS;
                 extra[n_extra++] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_CERT, 0, tls_cert};
@@ -632,6 +646,7 @@ int registry_server_serve(const struct registry_server_config *c, struct error *
         rc = 0;
 restore:
         pthread_sigmask(SIG_SETMASK, &old, NULL);
+        head_deadlines_stop(s.deadlines);
 out:
         if (gc_running)
                 gc_thread_stop(&gc);

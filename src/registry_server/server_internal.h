@@ -56,6 +56,7 @@ struct registry_server {
         struct MHD_Daemon *daemon;
         int access_log_fd; /* -1: none */
         atomic_int active; /* requests in flight */
+        struct head_deadlines *deadlines; /* NULL: no deadlines for request heads */
         /* Authorization: NULL allows everything. Returns true to go on; false after queueing
          * its own reply (401 with a challenge, 403 DENIED). Auth plugs in here. */
         bool (*authorize)(struct request *req, enum registry_action action);

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "base/alloc.h"
+#include "server_deadline.h"
 #include "server_internal.h"
 
 enum metric_method { M_GET, M_HEAD, M_POST, M_PUT, M_PATCH, M_DELETE, M_OTHER, M_COUNT };
@@ -165,6 +166,12 @@ void metrics_get(struct request *req)
                     "# TYPE berth_registry_upload_sessions gauge\n"
                     "berth_registry_upload_sessions %zu\n",
                     upload_table_count(&s->uploads));
+        text_printf(&t,
+                    "# HELP berth_registry_slow_connections_closed_total Connections closed "
+                    "because a request line or its headers came too slowly.\n"
+                    "# TYPE berth_registry_slow_connections_closed_total counter\n"
+                    "berth_registry_slow_connections_closed_total %llu\n",
+                    head_deadlines_closed(s->deadlines));
         text_printf(&t,
                     "# HELP berth_registry_gc_runs_total Garbage collections run by the server.\n"
                     "# TYPE berth_registry_gc_runs_total counter\n"

@@ -509,6 +509,60 @@ print(len(s.recv(100)))
 	expect_code 200
 }
 
+@test "slow clients: headers trickled byte by byte are cut at header_timeout, a trickled request line at connection_timeout" {
+	cat >"$T/config.yml" <<-EOF
+		limits:
+		  connection_timeout: 3s
+		  header_timeout: 2s
+	EOF
+	server_start "$T/s" --config "$T/config.yml"
+	# Each piece comes well within the idle timeout, so only a deadline on the whole head can
+	# stop them: prints the seconds until the server hung up and what it answered.
+	cat >"$T/trickle.py" <<-'EOF'
+		import socket, sys, time
+		port, mode = int(sys.argv[1]), sys.argv[2]
+		s = socket.create_connection(("127.0.0.1", port))
+		t0 = time.time()
+		if mode == "headers":
+		    first, pieces = b"GET /v2/ HTTP/1.1\r\nHost: x\r\n", [b"X-Slow-%d: y\r\n" % i for i in range(40)]
+		else:
+		    first, pieces = b"", [bytes([c]) for c in b"GET /v2/" + b"a" * 40]
+		try:
+		    s.sendall(first)
+		    for p in pieces:
+		        s.sendall(p)
+		        time.sleep(0.5)
+		    print("never cut", len(s.recv(100)))
+		except (BrokenPipeError, ConnectionResetError):
+		    cut = time.time() - t0
+		    try:
+		        answer = len(s.recv(100))
+		    except ConnectionResetError:
+		        answer = 0
+		    print("cut after %d s, answer %d bytes" % (cut, answer))
+	EOF
+	run timeout 30 python3 "$T/trickle.py" "${HOSTPORT#*:}" headers
+	[ "$status" -eq 0 ]
+	[[ $output =~ ^cut\ after\ [234]\ s,\ answer\ 0\ bytes$ ]]
+	run timeout 30 python3 "$T/trickle.py" "${HOSTPORT#*:}" line
+	[ "$status" -eq 0 ]
+	[[ $output =~ ^cut\ after\ [345]\ s,\ answer\ 0\ bytes$ ]]
+	# a keep-alive client that sends its requests whole is served across both deadlines
+	run timeout 30 python3 -c '
+import socket, sys, time
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+for i in range(4):
+    s.sendall(b"GET /v2/ HTTP/1.1\r\nHost: x\r\n\r\n")
+    print(s.recv(4096).split(b"\r\n")[0].decode())
+    time.sleep(1.5)
+' "${HOSTPORT#*:}"
+	[ "$status" -eq 0 ]
+	[ "$(grep -c '^HTTP/1.1 200 OK$' <<<"$output")" = 4 ]
+	req GET /metrics
+	expect_code 200
+	[[ $BODY == *'berth_registry_slow_connections_closed_total 2'* ]]
+}
+
 @test "config: unknown keys and bad values are refused; auth needs its pieces" {
 	printf 'auth:\n  token:\n    relm: x\n' >"$T/typo.yml"
 	run -125 "$BERTH" registry serve --config "$T/typo.yml" --storage "$T/x"

@@ -243,6 +243,7 @@ TEST(config_auth_tls_gc_keys)
                             "limits:\n"
                             "  max_blob_size: 1G\n"
                             "  connection_timeout: 90s\n"
+                            "  header_timeout: 5s\n"
                             "  max_connections_per_ip: 16\n";
         REQUIRE(write(fd, text, sizeof(text) - 1) == (ssize_t)(sizeof(text) - 1));
         close(fd);
@@ -262,6 +263,7 @@ TEST(config_auth_tls_gc_keys)
         CHECK_STR_EQ(c.tls_key, "/k.pem");
         CHECK(c.gc_interval == 7200 && c.gc_grace_period == 86400);
         CHECK(c.max_blob_size == 1ull << 30 && c.connection_timeout == 90);
+        CHECK(c.header_timeout == 5);
         CHECK(c.max_connections_per_ip == 16);
         registry_server_config_release(&c);
 
