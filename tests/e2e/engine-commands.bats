@@ -230,3 +230,30 @@ load engine_helpers
 	run berth inspect sized
 	[ "$(jq '.[0] | has("SizeRw")' <<<"$output")" = false ]
 }
+
+@test "flags after the arguments work as with docker (inspect NAME --format, logs NAME -t, rm NAME -f), not after run's or exec's command" {
+	berth run -d --name late "$IMAGE" sh -c 'echo hello; sleep 1000' >/dev/null
+	run berth inspect late --format '{{.State.Status}}'
+	[ "$status" -eq 0 ]
+	[ "$output" = running ]
+	logs_say_hello() { [ "$(berth logs late)" = hello ]; }
+	wait_for logs_say_hello
+	run berth logs late -t
+	[ "$status" -eq 0 ]
+	[[ $output =~ ^20[0-9-]+T[0-9:.]+Z\ hello$ ]]
+	run berth ps -a --format '{{.Names}}' --filter name=late
+	[ "$output" = late ]
+	# run and exec pass what follows the image or the container to the command
+	run berth exec late echo -n -e x
+	[ "$output" = x ]
+	run berth run --rm "$IMAGE" echo --format -t
+	[ "$output" = "--format -t" ]
+	run berth rm late -f
+	[ "$status" -eq 0 ]
+	run berth ps -aq --filter name=late
+	[ -z "$output" ]
+	# an unknown flag after the arguments is still an error
+	run --separate-stderr berth inspect late --nosuchflag
+	[ "$status" -eq 125 ]
+	[[ $stderr == *nosuchflag* ]]
+}

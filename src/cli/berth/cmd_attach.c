@@ -59,7 +59,7 @@ int cmd_attach(const struct berth_globals *g, int argc, char **argv)
         struct cli_attach_options o = {.sig_proxy = true};
         struct error *err = NULL;
         int opt;
-        while ((opt = getopt_long(argc, argv, "+h", options, NULL)) != -1) {
+        while ((opt = getopt_long(argc, argv, "h", options, NULL)) != -1) {
                 switch (opt) {
                 case OPT_DETACH_KEYS: {
                         struct detach_keys keys;

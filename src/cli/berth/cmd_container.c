@@ -183,7 +183,7 @@ static int run_verb(const struct berth_globals *g, enum verb verb, int argc, cha
         const char *policies[8];
         size_t n_policies = 0;
         int opt;
-        while ((opt = getopt_long(argc, argv, "+at:s:fvih", options, NULL)) != -1) {
+        while ((opt = getopt_long(argc, argv, "at:s:fvih", options, NULL)) != -1) {
                 switch (opt) {
                 case 'a':
                         if (verb != VERB_START)

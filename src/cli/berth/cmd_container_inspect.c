@@ -168,7 +168,7 @@ static int inspect(const struct berth_globals *g, const char *type_default, int 
         const char *format = NULL, *type = type_default;
         bool size = false;
         int opt;
-        while ((opt = getopt_long(argc, argv, "+f:t:sh", options, NULL)) != -1) {
+        while ((opt = getopt_long(argc, argv, "f:t:sh", options, NULL)) != -1) {
                 switch (opt) {
                 case 'f':
                         format = strcmp(optarg, "json") == 0 ? NULL : optarg;

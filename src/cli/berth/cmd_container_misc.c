@@ -322,7 +322,7 @@ int cmd_container_prune(const struct berth_globals *g, int argc, char **argv)
         };
         bool force = false;
         int opt;
-        while ((opt = getopt_long(argc, argv, "+fh", options, NULL)) != -1) {
+        while ((opt = getopt_long(argc, argv, "fh", options, NULL)) != -1) {
                 switch (opt) {
                 case 'f':
                         force = true;
@@ -452,7 +452,7 @@ int cmd_info(const struct berth_globals *g, int argc, char **argv)
         };
         const char *format = NULL;
         int opt;
-        while ((opt = getopt_long(argc, argv, "+f:h", options, NULL)) != -1) {
+        while ((opt = getopt_long(argc, argv, "f:h", options, NULL)) != -1) {
                 switch (opt) {
                 case 'f':
                         format = optarg;

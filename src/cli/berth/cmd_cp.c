@@ -75,7 +75,7 @@ int cmd_cp(const struct berth_globals *g, int argc, char **argv)
         };
         struct copy_options o = {.uid = 0, .gid = 0};
         int opt;
-        while ((opt = getopt_long(argc, argv, "+aLh", options, NULL)) != -1) {
+        while ((opt = getopt_long(argc, argv, "aLh", options, NULL)) != -1) {
                 switch (opt) {
                 case 'a':
                         o.keep_owner = true;

@@ -144,7 +144,7 @@ int cmd_image_history(const struct berth_globals *g, int argc, char **argv)
         const char *format = NULL;
         struct error *err = NULL;
         int opt;
-        while ((opt = getopt_long(argc, argv, "+qHh", options, NULL)) != -1) {
+        while ((opt = getopt_long(argc, argv, "qHh", options, NULL)) != -1) {
                 switch (opt) {
                 case 'q':
                         quiet = true;

@@ -58,7 +58,7 @@ int cmd_image_mount(const struct berth_globals *g, int argc, char **argv)
 {
         static const struct option options[] = {{"help", no_argument, NULL, 'h'}, {0}};
         int opt;
-        while ((opt = getopt_long(argc, argv, "+h", options, NULL)) != -1) {
+        while ((opt = getopt_long(argc, argv, "h", options, NULL)) != -1) {
                 if (opt == 'h')
                         return cli_help(mount_help);
                 return cli_bad_flag("image mount", argv);
@@ -94,7 +94,7 @@ int cmd_image_umount(const struct berth_globals *g, int argc, char **argv)
         };
         bool all = false;
         int opt;
-        while ((opt = getopt_long(argc, argv, "+afh", options, NULL)) != -1) {
+        while ((opt = getopt_long(argc, argv, "afh", options, NULL)) != -1) {
                 switch (opt) {
                 case 'a':
                         all = true;

@@ -28,7 +28,7 @@ int cmd_image_prune(const struct berth_globals *g, int argc, char **argv)
         };
         bool all = false, force = false;
         int opt;
-        while ((opt = getopt_long(argc, argv, "+afh", options, NULL)) != -1) {
+        while ((opt = getopt_long(argc, argv, "afh", options, NULL)) != -1) {
                 switch (opt) {
                 case 'a':
                         all = true;

@@ -165,7 +165,7 @@ int cmd_images(const struct berth_globals *g, int argc, char **argv)
         const char *format = "table";
         struct filters filters = {.dangling = -1};
         int opt;
-        while ((opt = getopt_long(argc, argv, "+qaf:nh", options, NULL)) != -1) {
+        while ((opt = getopt_long(argc, argv, "qaf:nh", options, NULL)) != -1) {
                 switch (opt) {
                 case 'q':
                         quiet = true;

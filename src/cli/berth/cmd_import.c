@@ -38,7 +38,7 @@ int cmd_import(const struct berth_globals *g, int argc, char **argv)
         size_t n_changes = 0;
         const char *message = NULL;
         int opt;
-        while ((opt = getopt_long(argc, argv, "+c:m:qh", options, NULL)) != -1) {
+        while ((opt = getopt_long(argc, argv, "c:m:qh", options, NULL)) != -1) {
                 switch (opt) {
                 case 'c':
                         changes = xrealloc(changes, (n_changes + 1) * sizeof(*changes));

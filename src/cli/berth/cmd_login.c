@@ -142,7 +142,7 @@ int cmd_login(const struct berth_globals *g, int argc, char **argv)
         bool password_stdin = false;
         int tls_verify = -1;
         int opt;
-        while ((opt = getopt_long(argc, argv, "+u:p:h", options, NULL)) != -1) {
+        while ((opt = getopt_long(argc, argv, "u:p:h", options, NULL)) != -1) {
                 switch (opt) {
                 case 'u':
                         username_arg = optarg;
@@ -252,7 +252,7 @@ int cmd_logout(const struct berth_globals *g, int argc, char **argv)
         const char *auth_file = NULL;
         bool all = false;
         int opt;
-        while ((opt = getopt_long(argc, argv, "+ah", options, NULL)) != -1) {
+        while ((opt = getopt_long(argc, argv, "ah", options, NULL)) != -1) {
                 switch (opt) {
                 case 'a':
                         all = true;

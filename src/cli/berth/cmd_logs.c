@@ -185,7 +185,7 @@ int cmd_logs(const struct berth_globals *g, int argc, char **argv)
         struct printer p = {.tail = -1};
         bool follow = false;
         int opt;
-        while ((opt = getopt_long(argc, argv, "+fn:th", options, NULL)) != -1) {
+        while ((opt = getopt_long(argc, argv, "fn:th", options, NULL)) != -1) {
                 switch (opt) {
                 case 'f':
                         follow = true;

@@ -79,7 +79,7 @@ static int network_create_command(struct engine *e, int argc, char **argv)
         size_t n_labels = 0;
         labels[0] = NULL;
         int opt, ret = 0;
-        while ((opt = getopt_long(argc, argv, "+d:l:h", options, NULL)) != -1) {
+        while ((opt = getopt_long(argc, argv, "d:l:h", options, NULL)) != -1) {
                 switch (opt) {
                 case 's':
                         o.subnet = optarg;
@@ -136,7 +136,7 @@ static int network_ls_command(struct engine *e, int argc, char **argv)
         bool quiet = false, no_trunc = false;
         const char *format = "table";
         int opt;
-        while ((opt = getopt_long(argc, argv, "+qf:h", options, NULL)) != -1) {
+        while ((opt = getopt_long(argc, argv, "qf:h", options, NULL)) != -1) {
                 switch (opt) {
                 case 'q':
                         quiet = true;
@@ -196,7 +196,7 @@ static int network_inspect_command(struct engine *e, int argc, char **argv)
         };
         const char *format = NULL;
         int opt;
-        while ((opt = getopt_long(argc, argv, "+f:h", options, NULL)) != -1) {
+        while ((opt = getopt_long(argc, argv, "f:h", options, NULL)) != -1) {
                 switch (opt) {
                 case 'f':
                         format = strcmp(optarg, "json") == 0 ? NULL : optarg;
@@ -244,7 +244,7 @@ static int network_rm_command(struct engine *e, int argc, char **argv)
         static const struct option options[] = {
             {"force", no_argument, NULL, 'f'}, {"help", no_argument, NULL, 'h'}, {0}};
         int opt;
-        while ((opt = getopt_long(argc, argv, "+fh", options, NULL)) != -1) {
+        while ((opt = getopt_long(argc, argv, "fh", options, NULL)) != -1) {
                 if (opt == 'h')
                         return cli_help(network_help);
                 if (opt != 'f')
@@ -275,7 +275,7 @@ static int connect_or_disconnect(struct engine *e, bool connect, int argc, char 
         char *aliases[17] = {0};
         size_t n_aliases = 0;
         int opt;
-        while ((opt = getopt_long(argc, argv, "+fh", options, NULL)) != -1) {
+        while ((opt = getopt_long(argc, argv, "fh", options, NULL)) != -1) {
                 switch (opt) {
                 case 'a':
                         if (!connect || n_aliases >= 16)
@@ -320,7 +320,7 @@ static int network_prune_command(struct engine *e, int argc, char **argv)
         static const struct option options[] = {
             {"force", no_argument, NULL, 'f'}, {"help", no_argument, NULL, 'h'}, {0}};
         int opt;
-        while ((opt = getopt_long(argc, argv, "+fh", options, NULL)) != -1) {
+        while ((opt = getopt_long(argc, argv, "fh", options, NULL)) != -1) {
                 if (opt == 'h')
                         return cli_help(network_help);
                 if (opt != 'f')

@@ -154,7 +154,7 @@ int cmd_ps(const struct berth_globals *g, int argc, char **argv)
         struct ps_filter filters[16];
         size_t n_filters = 0;
         int opt;
-        while ((opt = getopt_long(argc, argv, "+aqln:f:sh", options, NULL)) != -1) {
+        while ((opt = getopt_long(argc, argv, "aqln:f:sh", options, NULL)) != -1) {
                 switch (opt) {
                 case 'a':
                         all = true;

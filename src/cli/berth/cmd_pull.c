@@ -50,7 +50,7 @@ int cmd_pull(const struct berth_globals *g, int argc, char **argv)
         _cleanup_free_ char *user = NULL;
         struct image_pull_options pull = {.registry = {.tls_verify = -1}};
         int opt;
-        while ((opt = getopt_long(argc, argv, "+qh", options, NULL)) != -1) {
+        while ((opt = getopt_long(argc, argv, "qh", options, NULL)) != -1) {
                 int registry_flag = cli_registry_flag(opt, optarg, &pull.registry, &user, &err);
                 if (registry_flag < 0)
                         return cli_fail(&err);

@@ -139,7 +139,7 @@ int cmd_save(const struct berth_globals *g, int argc, char **argv)
         const char *output = NULL;
         enum image_archive_format format = IMAGE_ARCHIVE_DOCKER;
         int opt;
-        while ((opt = getopt_long(argc, argv, "+o:mqh", options, NULL)) != -1) {
+        while ((opt = getopt_long(argc, argv, "o:mqh", options, NULL)) != -1) {
                 switch (opt) {
                 case 'o':
                         output = optarg;
@@ -214,7 +214,7 @@ int cmd_load(const struct berth_globals *g, int argc, char **argv)
         struct error *err = NULL;
         const char *input = NULL;
         int opt;
-        while ((opt = getopt_long(argc, argv, "+i:qh", options, NULL)) != -1) {
+        while ((opt = getopt_long(argc, argv, "i:qh", options, NULL)) != -1) {
                 switch (opt) {
                 case 'i':
                         input = optarg;

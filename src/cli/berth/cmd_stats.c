@@ -290,7 +290,7 @@ int cmd_stats(const struct berth_globals *g, int argc, char **argv)
         bool all = false, no_stream = false, no_trunc = false;
         const char *format = default_format;
         int opt;
-        while ((opt = getopt_long(argc, argv, "+ah", options, NULL)) != -1) {
+        while ((opt = getopt_long(argc, argv, "ah", options, NULL)) != -1) {
                 switch (opt) {
                 case 'a':
                         all = true;

@@ -67,7 +67,7 @@ static int system_df(const struct berth_globals *g, int argc, char **argv)
         bool verbose = false;
         const char *format = NULL;
         int opt;
-        while ((opt = getopt_long(argc, argv, "+vh", options, NULL)) != -1) {
+        while ((opt = getopt_long(argc, argv, "vh", options, NULL)) != -1) {
                 switch (opt) {
                 case 'v':
                         verbose = true;
@@ -220,7 +220,7 @@ static int system_prune(const struct berth_globals *g, int argc, char **argv)
         };
         bool all = false, force = false, with_volumes = false;
         int opt;
-        while ((opt = getopt_long(argc, argv, "+afh", options, NULL)) != -1) {
+        while ((opt = getopt_long(argc, argv, "afh", options, NULL)) != -1) {
                 switch (opt) {
                 case 'a':
                         all = true;
@@ -365,7 +365,7 @@ int cmd_version(const struct berth_globals *g, int argc, char **argv)
         };
         const char *format = NULL;
         int opt;
-        while ((opt = getopt_long(argc, argv, "+f:h", options, NULL)) != -1) {
+        while ((opt = getopt_long(argc, argv, "f:h", options, NULL)) != -1) {
                 switch (opt) {
                 case 'f':
                         format = optarg;

@@ -27,7 +27,7 @@ int cmd_tag(const struct berth_globals *g, int argc, char **argv)
 {
         static const struct option options[] = {{"help", no_argument, NULL, 'h'}, {0}};
         int opt;
-        while ((opt = getopt_long(argc, argv, "+h", options, NULL)) != -1) {
+        while ((opt = getopt_long(argc, argv, "h", options, NULL)) != -1) {
                 if (opt == 'h')
                         return cli_help(tag_help);
                 return cli_bad_flag("tag", argv);
@@ -155,7 +155,7 @@ int cmd_rmi(const struct berth_globals *g, int argc, char **argv)
         };
         bool force = false, all = false;
         int opt;
-        while ((opt = getopt_long(argc, argv, "+fah", options, NULL)) != -1) {
+        while ((opt = getopt_long(argc, argv, "fah", options, NULL)) != -1) {
                 switch (opt) {
                 case 'f':
                         force = true;

@@ -49,7 +49,7 @@ static int volume_create_command(struct engine *e, int argc, char **argv)
         size_t n_labels = 0;
         const char *name = NULL;
         int opt;
-        while ((opt = getopt_long(argc, argv, "+d:l:o:h", options, NULL)) != -1) {
+        while ((opt = getopt_long(argc, argv, "d:l:o:h", options, NULL)) != -1) {
                 switch (opt) {
                 case 'd':
                         if (strcmp(optarg, "local") != 0)
@@ -139,7 +139,7 @@ static int volume_ls_command(struct engine *e, int argc, char **argv)
         _cleanup_free_ char **filters = xmalloc((size_t)argc * sizeof(*filters));
         size_t n_filters = 0;
         int opt;
-        while ((opt = getopt_long(argc, argv, "+qf:h", options, NULL)) != -1) {
+        while ((opt = getopt_long(argc, argv, "qf:h", options, NULL)) != -1) {
                 switch (opt) {
                 case 'q':
                         quiet = true;
@@ -191,7 +191,7 @@ static int volume_inspect_command(struct engine *e, int argc, char **argv)
         };
         const char *format = NULL;
         int opt;
-        while ((opt = getopt_long(argc, argv, "+f:h", options, NULL)) != -1) {
+        while ((opt = getopt_long(argc, argv, "f:h", options, NULL)) != -1) {
                 switch (opt) {
                 case 'f':
                         format = optarg;
@@ -240,7 +240,7 @@ static int volume_rm_command(struct engine *e, int argc, char **argv)
         };
         bool force = false;
         int opt;
-        while ((opt = getopt_long(argc, argv, "+fh", options, NULL)) != -1) {
+        while ((opt = getopt_long(argc, argv, "fh", options, NULL)) != -1) {
                 switch (opt) {
                 case 'f':
                         force = true;
@@ -275,7 +275,7 @@ static int volume_prune_command(struct engine *e, int argc, char **argv)
         };
         bool force = false;
         int opt;
-        while ((opt = getopt_long(argc, argv, "+fah", options, NULL)) != -1) {
+        while ((opt = getopt_long(argc, argv, "fah", options, NULL)) != -1) {
                 switch (opt) {
                 case 'f':
                         force = true;
