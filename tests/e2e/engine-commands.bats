@@ -257,3 +257,30 @@ load engine_helpers
 	[ "$status" -eq 125 ]
 	[[ $stderr == *nosuchflag* ]]
 }
+
+@test "ps and network ls line their columns up under the headers, whatever the widths of the cells" {
+	long=localhost/a-rather-long-repository-name/for-the-image:with-a-long-tag
+	berth tag "$IMAGE" "$long"
+	berth create --name short "$IMAGE" true >/dev/null
+	berth create --name a-container-with-a-long-name "$long" true >/dev/null
+	run berth ps -a
+	[ "$status" -eq 0 ]
+	header=${lines[0]}
+	names_at=${header%%NAMES*}
+	status_at=${header%%STATUS*}
+	for line in "${lines[@]:1}"; do
+		name=${line:${#names_at}}
+		[[ $name == short || $name == a-container-with-a-long-name ]]
+		[[ ${line:${#status_at}} == Created* ]]
+		# at least two spaces between columns
+		[[ ${line:${#names_at}-2:2} == '  ' ]]
+	done
+	[[ $output == *"$long"* ]]
+	berth network create a-network-with-a-much-longer-name >/dev/null
+	run berth network ls
+	driver_at=${lines[0]%%DRIVER*}
+	for line in "${lines[@]:1}"; do
+		[[ ${line:${#driver_at}} == bridge* ]]
+	done
+	berth network rm a-network-with-a-much-longer-name >/dev/null
+}

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/alloc.h"
 #include "cli_image.h"
 #include "commands.h"
 
@@ -50,4 +51,65 @@ int cli_print_listing(json_t *rows, bool quiet, const char *quiet_field, const c
                 return 0;
         }
         return cli_print_templates(format, rows);
+}
+
+#define CLI_TABLE_PADDING   2
+#define CLI_TABLE_MIN_WIDTH 12
+
+void cli_table_init(struct cli_table *t, size_t columns)
+{
+        *t = (struct cli_table){.columns = columns};
+}
+
+void cli_table_add(struct cli_table *t, const char *const *cells)
+{
+        if (t->rows == t->capacity) {
+                t->capacity = t->capacity ? t->capacity * 2 : 16;
+                t->cells = xrealloc(t->cells, t->capacity * t->columns * sizeof(char *));
+        }
+        for (size_t c = 0; c < t->columns; c++)
+                t->cells[t->rows * t->columns + c] = xstrdup(cells[c] ? cells[c] : "");
+        t->rows++;
+}
+
+/* Characters on the terminal, not bytes: UTF-8 continuation bytes do not count. */
+static size_t display_width(const char *s)
+{
+        size_t n = 0;
+        for (; *s; s++)
+                if (((unsigned char)*s & 0xc0) != 0x80)
+                        n++;
+        return n;
+}
+
+void cli_table_print(const struct cli_table *t)
+{
+        size_t width[t->columns];
+        for (size_t c = 0; c < t->columns; c++) {
+                width[c] = CLI_TABLE_MIN_WIDTH - CLI_TABLE_PADDING;
+                for (size_t r = 0; r < t->rows; r++) {
+                        size_t w = display_width(t->cells[r * t->columns + c]);
+                        if (w > width[c])
+                                width[c] = w;
+                }
+        }
+        for (size_t r = 0; r < t->rows; r++) {
+                for (size_t c = 0; c < t->columns; c++) {
+                        const char *cell = t->cells[r * t->columns + c];
+                        fputs(cell, stdout);
+                        if (c + 1 < t->columns)
+                                printf("%*s",
+                                       (int)(width[c] - display_width(cell) + CLI_TABLE_PADDING),
+                                       "");
+                }
+                putchar('\n');
+        }
+}
+
+void cli_table_release(struct cli_table *t)
+{
+        for (size_t i = 0; i < t->rows * t->columns; i++)
+                free(t->cells[i]);
+        free(t->cells);
+        *t = (struct cli_table){0};
 }

@@ -17,3 +17,16 @@ int cli_print_templates(const char *format, json_t *list);
  * cli_fail's status. */
 int cli_print_listing(json_t *rows, bool quiet, const char *quiet_field, const char *format,
                       void (*print_table)(json_t *rows));
+
+/* A table as docker and podman print theirs (Go's tabwriter): each column as wide as its widest
+ * cell, at least CLI_TABLE_MIN_WIDTH with the padding, then two spaces (podman's layout, which
+ * berth's tables have followed); the last column is not padded. */
+struct cli_table {
+        size_t columns, rows, capacity;
+        char **cells; /* rows * columns, copies */
+};
+void cli_table_init(struct cli_table *t, size_t columns);
+/* One row of T's number of cells; a NULL cell prints empty. */
+void cli_table_add(struct cli_table *t, const char *const *cells);
+void cli_table_print(const struct cli_table *t);
+void cli_table_release(struct cli_table *t);

@@ -54,13 +54,18 @@ static json_t *network_json(struct engine *e, const struct network *n)
 
 static void print_network_table(json_t *rows)
 {
-        printf("%-12s  %-20s  %-8s  %s\n", "NETWORK ID", "NAME", "DRIVER", "SCOPE");
+        struct cli_table table;
+        cli_table_init(&table, 4);
+        cli_table_add(&table, (const char *const[]){"NETWORK ID", "NAME", "DRIVER", "SCOPE"});
         size_t i;
         json_t *o;
-        json_array_foreach(rows, i, o)
-            printf("%-12s  %-20s  %-8s  %s\n", json_string_value(json_object_get(o, "ID")),
-                   json_string_value(json_object_get(o, "Name")),
-                   json_string_value(json_object_get(o, "Driver")), "local");
+        json_array_foreach(rows, i, o) cli_table_add(
+            &table,
+            (const char *const[]){json_string_value(json_object_get(o, "ID")),
+                                  json_string_value(json_object_get(o, "Name")),
+                                  json_string_value(json_object_get(o, "Driver")), "local"});
+        cli_table_print(&table);
+        cli_table_release(&table);
 }
 
 static int network_create_command(struct engine *e, int argc, char **argv)

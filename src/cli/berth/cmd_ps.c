@@ -6,6 +6,7 @@
 
 #include "base/alloc.h"
 #include "cli_image.h"
+#include "cli_output.h"
 #include "cli_prune.h"
 #include "commands.h"
 #include "engine/engine.h"
@@ -272,27 +273,30 @@ int cmd_ps(const struct berth_globals *g, int argc, char **argv)
                 printf("%s\n", text ? text : "[]");
                 free(text);
         } else if (strcmp(format, "table") == 0) {
-                /* NAMES is padded only when SIZE follows it (docker's -s table). */
-                int names_width = size ? 20 : 0;
-                printf("%-12s  %-30s  %-20s  %-16s  %-24s  %-10s  %-*s%s\n", "CONTAINER ID",
-                       "IMAGE", "COMMAND", "CREATED", "STATUS", "PORTS", names_width, "NAMES",
-                       size ? "  SIZE" : "");
+                struct cli_table table;
+                cli_table_init(&table, size ? 8 : 7);
+                cli_table_add(&table,
+                              (const char *const[]){"CONTAINER ID", "IMAGE", "COMMAND", "CREATED",
+                                                    "STATUS", "PORTS", "NAMES", "SIZE"});
                 json_array_foreach(list, i, o)
                 {
                         const char *command = json_string_value(json_object_get(o, "Command"));
                         _cleanup_free_ char *shown_command = !no_trunc && strlen(command) > 20
                                                                  ? xasprintf("%.17s...", command)
                                                                  : xasprintf("%s", command);
-                        const char *size_text = json_string_value(json_object_get(o, "Size"));
-                        printf("%-12s  %-30s  %-20s  %-16s  %-24s  %-10s  %-*s%s%s\n",
-                               json_string_value(json_object_get(o, "ID")),
-                               json_string_value(json_object_get(o, "Image")), shown_command,
-                               json_string_value(json_object_get(o, "RunningFor")),
-                               json_string_value(json_object_get(o, "Status")),
-                               json_string_value(json_object_get(o, "Ports")), names_width,
-                               json_string_value(json_object_get(o, "Names")),
-                               size_text ? "  " : "", size_text ? size_text : "");
+                        cli_table_add(&table,
+                                      (const char *const[]){
+                                          json_string_value(json_object_get(o, "ID")),
+                                          json_string_value(json_object_get(o, "Image")),
+                                          shown_command,
+                                          json_string_value(json_object_get(o, "RunningFor")),
+                                          json_string_value(json_object_get(o, "Status")),
+                                          json_string_value(json_object_get(o, "Ports")),
+                                          json_string_value(json_object_get(o, "Names")),
+                                          json_string_value(json_object_get(o, "Size"))});
                 }
+                cli_table_print(&table);
+                cli_table_release(&table);
         } else {
                 json_array_foreach(list, i, o)
                 {
