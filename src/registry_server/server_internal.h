@@ -54,8 +54,8 @@ struct registry_server {
         struct content_store *content;
         struct upload_table uploads;
         struct MHD_Daemon *daemon;
-        int access_log_fd; /* -1: none */
-        atomic_int active; /* requests in flight */
+        int access_log_fd;                /* -1: none */
+        atomic_int active;                /* requests in flight */
         struct head_deadlines *deadlines; /* NULL: no deadlines for request heads */
         /* Authorization: NULL allows everything. Returns true to go on; false after queueing
          * its own reply (401 with a challenge, 403 DENIED). Auth plugs in here. */
