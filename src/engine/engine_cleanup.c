@@ -207,7 +207,10 @@ static int restore_after_reboot(struct engine *e, const struct container_row *ro
                                  row->image_id);
         if (rc < 0)
                 return -1;
-        rc = snapshot_container_mount(e->images, &image, dir, merged, err);
+        /* A --rm container's rootfs (volatile, never mounted twice) stays mounted from its
+         * create to its removal, and after a reboot the check above refuses it: this mounts
+         * only other containers'. */
+        rc = snapshot_container_mount(e->images, &image, dir, merged, false, err);
         image_record_release(&image);
         return rc < 0 ? error_wrap(err, "mount the root filesystem of container %s", row->name) : 0;
 }

@@ -262,7 +262,8 @@ int engine_container_create(struct engine *e, const struct engine_create_request
         recorded = true;
         if (fs_mkdir_p(merged, 0700, err) < 0 || fs_mkdir_p(run_dir, 0700, err) < 0)
                 goto fail;
-        if (snapshot_container_mount(e->images, r->image, dir, merged, err) < 0)
+        if (snapshot_container_mount(e->images, r->image, dir, merged,
+                                     r->removed_when_done || r->remove_on_exit, err) < 0)
                 goto fail;
         mounted = true;
         if (!(image_config = image_run_config(e, r->image, err)))

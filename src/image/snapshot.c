@@ -22,7 +22,7 @@ static bool is_mount_root(const char *path)
 /* Mounts an overlay of RECORD's layers (top first) on TARGET; with UPPER and WORK writable. */
 static int mount_overlay(struct image_store *store, const struct image_record *record,
                          const char *empty_lower, const char *upper, const char *work,
-                         const char *target, struct error **err)
+                         bool transient, const char *target, struct error **err)
 {
         if (record->n_layers == 0)
                 return error_set(err, 0, "image %s has no layers", record->id.text);
@@ -44,6 +44,10 @@ static int mount_overlay(struct image_store *store, const struct image_record *r
         if (upper && (fsconfig(fs, FSCONFIG_SET_STRING, "upperdir", upper, 0) < 0 ||
                       fsconfig(fs, FSCONFIG_SET_STRING, "workdir", work, 0) < 0))
                 return error_set(err, errno, "overlay upper directory %s", upper);
+        /* Linux 5.10 and later; EINVAL before, where the mount goes on without it. */
+        if (upper && transient && fsconfig(fs, FSCONFIG_SET_FLAG, "volatile", NULL, 0) < 0 &&
+            errno != EINVAL)
+                return error_set(err, errno, "overlay option volatile");
         if (fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
                 return error_set(err, errno, "mount overlay for image %s", record->id.text);
         _cleanup_close_ int mnt =
@@ -76,7 +80,7 @@ int snapshot_image_mount(struct image_store *store, const struct image_record *r
                 if (fs_mkdir_p(empty, 0700, err) < 0)
                         return -1;
         }
-        if (mount_overlay(store, record, empty, NULL, NULL, target, err) < 0) {
+        if (mount_overlay(store, record, empty, NULL, NULL, false, target, err) < 0) {
                 rmdir(target);
                 return -1;
         }
@@ -99,11 +103,12 @@ int snapshot_image_umount(struct image_store *store, const struct image_record *
 }
 
 int snapshot_container_mount(struct image_store *store, const struct image_record *record,
-                             const char *dir, const char *target, struct error **err)
+                             const char *dir, const char *target, bool transient,
+                             struct error **err)
 {
         _cleanup_free_ char *upper = xasprintf("%s/upper", dir);
         _cleanup_free_ char *work = xasprintf("%s/work", dir);
         if (fs_mkdir_p(upper, 0755, err) < 0 || fs_mkdir_p(work, 0700, err) < 0)
                 return -1;
-        return mount_overlay(store, record, NULL, upper, work, target, err);
+        return mount_overlay(store, record, NULL, upper, work, transient, target, err);
 }

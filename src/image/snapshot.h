@@ -18,6 +18,10 @@ int snapshot_image_mount(struct image_store *store, const struct image_record *r
 int snapshot_image_umount(struct image_store *store, const struct image_record *record,
                           struct error **err);
 /* A container's writable rootfs: overlay of RECORD's layers with DIR/upper and DIR/work
- * (created), mounted on TARGET. */
+ * (created), mounted on TARGET. TRANSIENT, for a container that will not outlive its mount
+ * (--rm): overlay's "volatile" option, which skips the syncs of the upper filesystem (a
+ * syncfs of the host's whole disk at every unmount); such an upper directory cannot be
+ * mounted again (overlayfs.rst "Volatile mount"). Kernels without the option mount without it. */
 int snapshot_container_mount(struct image_store *store, const struct image_record *record,
-                             const char *dir, const char *target, struct error **err);
+                             const char *dir, const char *target, bool transient,
+                             struct error **err);

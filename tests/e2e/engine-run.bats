@@ -81,6 +81,27 @@ load engine_helpers
 	[ "${lines[1]}" = /bin/vi ]
 }
 
+@test "--rm containers' root filesystems are volatile overlays (no sync of the host's disk), others are not" {
+	run berth run --rm "$IMAGE" awk '$2 == "/"' /proc/mounts
+	[ "$status" -eq 0 ]
+	[[ $output == *' / overlay '*volatile* ]]
+	run berth run --rm -d "$IMAGE" sh -c 'grep " / overlay " /proc/mounts; sleep 1000'
+	id=$output
+	logged() { [ -n "$(berth logs "$id")" ]; }
+	wait_for logged
+	[[ $(berth logs "$id") == *' / overlay '*volatile* ]]
+	berth rm -f "$id" >/dev/null
+	run berth run --name kept "$IMAGE" awk '$2 == "/"' /proc/mounts
+	[ "$status" -eq 0 ]
+	[[ $output == *' / overlay '* ]]
+	[[ $output != *volatile* ]]
+	# the kept container's rootfs mounts again for its next start
+	run berth start -a kept
+	[ "$status" -eq 0 ]
+	[[ $output == *' / overlay '* ]]
+	berth rm kept >/dev/null
+}
+
 @test "-i passes stdin; --memory and --pids-limit land in the container's cgroups" {
 	run berth run --rm -i "$IMAGE" cat <<<"through stdin"
 	[ "$output" = "through stdin" ]
