@@ -12,6 +12,7 @@
 #include "base/fs.h"
 #include "container_config.h"
 #include "container_config_internal.h"
+#include "container_host_config.h"
 #include "engine_internal.h"
 #include "containers_conf.h"
 #include "engine_network.h"
@@ -316,6 +317,7 @@ int engine_container_create(struct engine *e, const struct engine_create_request
         json_object_set_new(options, "remove", json_boolean(r->remove_on_exit));
         if (r->log_max_size > 0)
                 json_object_set_new(options, "logMaxSize", json_integer(r->log_max_size));
+        json_object_set_new(options, "hostConfig", engine_host_config_record(o, r));
         json_object_set_new(data, "options", options);
         json_object_set_new(data, "image", json_string(r->image_name));
         json_object_set(data, "command", json_object_get(process, "args"));

@@ -404,6 +404,25 @@ same() {
 	grep -q 'sleep' "/proc/$pid/cmdline"
 }
 
+@test "inspect HostConfig: limits, capabilities, read-only rootfs, hosts as podman shows them; docker's text for the rest" {
+	flags=(--network none -m 64m --cpus 1.5 --pids-limit 50 --cap-add NET_ADMIN --read-only
+		-v "$T:/host:ro" --add-host a:1.2.3.4 --ulimit nofile=100:200)
+	run -0 berth create --name hc "${flags[@]}" "$IMAGE" true
+	run -0 pm create --name hc "${flags[@]}" "$IMAGE" true
+	f='{{.HostConfig.Memory}}|{{.HostConfig.MemorySwap}}|{{.HostConfig.NanoCpus}}|{{.HostConfig.CpuShares}}|{{.HostConfig.PidsLimit}}|{{.HostConfig.Privileged}}|{{.HostConfig.ReadonlyRootfs}}|{{.HostConfig.ExtraHosts}}|{{json .HostConfig.PortBindings}}'
+	same inspect --format "$f" hc
+	[ "$bo" = '67108864|134217728|1500000000|0|50|false|true|[a:1.2.3.4]|{}' ]
+	# Where podman writes its own forms, berth writes docker's: -v as given, capabilities as
+	# typed, ulimits by their short names.
+	[ "$(berth inspect hc | jq -c '.[0].HostConfig | [.Binds, .CapAdd, .Ulimits]')" = \
+		"[[\"$T:/host:ro\"],[\"NET_ADMIN\"],[{\"Name\":\"nofile\",\"Hard\":200,\"Soft\":100}]]" ]
+	[ "$(pm inspect hc | jq -c '.[0].HostConfig.Binds')" = "[\"$T:/host:ro,rprivate,rbind\"]" ]
+	# the files mounted on /etc/resolv.conf and /etc/hosts
+	for key in ResolvConfPath HostsPath; do
+		[ -f "$(berth inspect --format "{{.$key}}" hc)" ]
+	done
+}
+
 @test "volumes: a named volume written by one container and read by another; copy-up" {
 	same volume create vol1
 	same run --rm -v vol1:/data "$IMAGE" sh -c 'echo from one >/data/f; chmod 640 /data/f'

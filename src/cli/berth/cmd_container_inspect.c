@@ -21,6 +21,21 @@ static json_t *string_or_null(const char *s)
         return s ? json_string(s) : json_null();
 }
 
+/* HostConfig.PortBindings: the published ports of NetworkSettings.Ports ("80/tcp":
+ * [{"HostIp", "HostPort"}]), without the exposed-only ones (null there). */
+static json_t *port_bindings(json_t *network_settings)
+{
+        json_t *bindings = json_object();
+        const char *port;
+        json_t *hosts;
+        json_object_foreach(json_object_get(network_settings, "Ports"), port, hosts)
+        {
+                if (json_is_array(hosts) && json_array_size(hosts) > 0)
+                        json_object_set(bindings, port, hosts);
+        }
+        return bindings;
+}
+
 json_t *cli_container_inspect_json(struct engine *e, const struct container_row *row,
                                    struct error **err)
 {
@@ -135,12 +150,22 @@ json_t *cli_container_inspect_json(struct engine *e, const struct container_row 
         json_object_set_new(host, "RestartPolicy",
                             policy ? json_incref(policy)
                                    : json_pack("{s:s, s:i}", "Name", "no", "MaximumRetryCount", 0));
+        /* Limits, mounts, capabilities, ... as recorded at create (records made before that
+         * have none of them). */
+        json_t *recorded = json_object_get(options, "hostConfig");
+        if (json_is_object(recorded))
+                json_object_update(host, recorded);
+        json_t *network_settings = engine_network_settings(e, row);
+        json_object_set_new(host, "PortBindings", port_bindings(network_settings));
         json_object_set_new(o, "HostConfig", host);
-        json_object_set_new(o, "NetworkSettings", engine_network_settings(e, row));
+        json_object_set_new(o, "NetworkSettings", network_settings);
         _cleanup_free_ char *dir = engine_container_dir(e, row->id);
         _cleanup_free_ char *log = xasprintf("%s/ctr.log", dir);
         json_object_set_new(o, "LogPath", json_string(log));
-        json_object_set_new(o, "ResolvConfPath", json_string(""));
+        /* The files bind-mounted on /etc/{resolv.conf,hostname,hosts}. */
+        json_object_set_new(o, "ResolvConfPath", json_sprintf("%s/resolv.conf", run_dir));
+        json_object_set_new(o, "HostnamePath", json_sprintf("%s/hostname", run_dir));
+        json_object_set_new(o, "HostsPath", json_sprintf("%s/hosts", run_dir));
         json_decref(config);
         container_state_release(&st);
         return o;
