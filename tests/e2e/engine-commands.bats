@@ -284,3 +284,16 @@ load engine_helpers
 	done
 	berth network rm a-network-with-a-much-longer-name >/dev/null
 }
+
+@test "ps --filter label=KEY and label=KEY=VALUE" {
+	berth create --name lab1 --label team=blue "$IMAGE" true >/dev/null
+	berth create --name lab2 --label team=red --label tier "$IMAGE" true >/dev/null
+	run berth ps -a --filter label=team --format '{{.Names}}'
+	[ "$(sort <<<"$output" | tr '\n' ' ')" = "lab1 lab2 " ]
+	run berth ps -a --filter label=team=red --format '{{.Names}}'
+	[ "$output" = lab2 ]
+	run berth ps -a -f label=tier -f label=team=blue --format '{{.Names}}'
+	[ -z "$output" ]
+	run berth ps -a -f label=team=green -q
+	[ -z "$output" ]
+}

@@ -200,6 +200,22 @@ http_server() {
 	[[ "$output" == *net1*net2* ]]
 	run berth network ls -q
 	[ "${#lines[@]}" -eq 3 ]
+	# --filter (-f, as docker's): one key's values are alternatives, different keys all apply
+	run berth network ls -f name=net --format '{{.Name}}'
+	[ "$output" = "$(printf 'net1\nnet2')" ]
+	run berth network ls -f name=net1 -f name=net2 -f type=custom --format '{{.Name}}'
+	[ "$output" = "$(printf 'net1\nnet2')" ]
+	run berth network ls -f label=team=a -q
+	[ "$output" = "$(berth network inspect -f '{{.Id}}' net1 | cut -c1-12)" ]
+	run berth network ls --filter type=builtin --format '{{.Name}}'
+	[ "$output" = berth ]
+	run berth network ls -f name=net -f "id=$(berth network inspect -f '{{.Id}}' net2 | cut -c1-6)" -q
+	[ "${#lines[@]}" -eq 1 ]
+	run berth network ls -f driver=macvlan -q
+	[ -z "$output" ]
+	run --separate-stderr berth network ls -f colour=blue
+	[ "$status" -eq 125 ]
+	[[ $stderr == *'invalid filter "colour=blue"'* ]]
 	run berth network inspect net1
 	[ "$status" -eq 0 ]
 	[ "$(jq -r '.[0].Name' <<<"$output")" = net1 ]

@@ -113,3 +113,12 @@ void cli_table_release(struct cli_table *t)
         free(t->cells);
         *t = (struct cli_table){0};
 }
+
+bool cli_labels_match(json_t *labels, const char *spec)
+{
+        const char *eq = strchr(spec, '=');
+        _cleanup_free_ char *key = eq ? xstrndup(spec, (size_t)(eq - spec)) : xstrdup(spec);
+        json_t *have = json_object_get(labels, key);
+        return have &&
+               (!eq || (json_is_string(have) && strcmp(json_string_value(have), eq + 1) == 0));
+}

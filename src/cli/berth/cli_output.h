@@ -30,3 +30,7 @@ void cli_table_init(struct cli_table *t, size_t columns);
 void cli_table_add(struct cli_table *t, const char *const *cells);
 void cli_table_print(const struct cli_table *t);
 void cli_table_release(struct cli_table *t);
+
+/* A label filter's SPEC ("KEY" or "KEY=VALUE", as docker's `--filter label=`) against object
+ * LABELS (may be NULL). */
+bool cli_labels_match(json_t *labels, const char *spec);

@@ -19,7 +19,10 @@ static const char network_help[] =
     "Manage networks (bridge networks through the CNI plugins; docs/network.md).\n"
     "\n"
     "  create [--subnet CIDR] [--gateway IP] [--internal] [-d bridge] [-l KEY=VAL] NAME\n"
-    "  ls [-q] [--no-trunc] [--format FMT]     list networks (FMT: table, json or a template)\n"
+    "  ls [-q] [--no-trunc] [-f FILTER]... [--format FMT]\n"
+    "                                          list networks (FMT: table, json or a template;\n"
+    "                                          FILTER: name=, id=, driver=, label=KEY[=VAL],\n"
+    "                                          type=custom|builtin)\n"
     "  inspect [--format FMT] NETWORK...       print networks' details as JSON\n"
     "  rm NETWORK...                           remove networks no container uses\n"
     "  connect [--alias NAME] NETWORK CONTAINER\n"
@@ -129,24 +132,80 @@ static int network_create_command(struct engine *e, int argc, char **argv)
         return ret;
 }
 
+/* One `network ls --filter KEY=VALUE` on N: name is a substring, id a prefix; type=builtin is
+ * the default network, type=custom the others. */
+static bool network_filter_matches(const struct network *n, const char *key, const char *value)
+{
+        if (strcmp(key, "name") == 0)
+                return strstr(n->name, value) != NULL;
+        if (strcmp(key, "id") == 0)
+                return strncmp(n->id, value, strlen(value)) == 0;
+        if (strcmp(key, "driver") == 0)
+                return strcmp(n->driver, value) == 0;
+        if (strcmp(key, "label") == 0)
+                return cli_labels_match(n->labels, value);
+        bool builtin = strcmp(n->name, NETWORK_DEFAULT_NAME) == 0;
+        return strcmp(value, builtin ? "builtin" : "custom") == 0;
+}
+
+/* FILTERS as docker combines them: the values of one key are alternatives, and every key given
+ * must match. */
+static bool network_matches(const struct network *n, char *const *filters, size_t n_filters)
+{
+        static const char *const keys[] = {"name", "id", "driver", "label", "type"};
+        for (size_t k = 0; k < sizeof(keys) / sizeof(keys[0]); k++) {
+                size_t key_len = strlen(keys[k]);
+                bool given = false, any = false;
+                for (size_t i = 0; i < n_filters; i++) {
+                        if (strncmp(filters[i], keys[k], key_len) != 0 ||
+                            filters[i][key_len] != '=')
+                                continue;
+                        given = true;
+                        any = any || network_filter_matches(n, keys[k], filters[i] + key_len + 1);
+                }
+                if (given && !any)
+                        return false;
+        }
+        return true;
+}
+
 static int network_ls_command(struct engine *e, int argc, char **argv)
 {
+        enum { OPT_FORMAT = 256 };
         static const struct option options[] = {
             {"quiet", no_argument, NULL, 'q'},
-            {"format", required_argument, NULL, 'f'},
+            {"filter", required_argument, NULL, 'f'},
+            {"format", required_argument, NULL, OPT_FORMAT},
             {"no-trunc", no_argument, NULL, 'n'},
             {"help", no_argument, NULL, 'h'},
             {0},
         };
         bool quiet = false, no_trunc = false;
         const char *format = "table";
+        _cleanup_free_ char **filters = xmalloc((size_t)argc * sizeof(*filters));
+        size_t n_filters = 0;
         int opt;
         while ((opt = getopt_long(argc, argv, "qf:h", options, NULL)) != -1) {
                 switch (opt) {
                 case 'q':
                         quiet = true;
                         break;
-                case 'f':
+                case 'f': {
+                        static const char *const known[] = {
+                            "name=", "id=", "driver=", "label=", "type="};
+                        bool ok = false;
+                        for (size_t k = 0; k < sizeof(known) / sizeof(known[0]); k++)
+                                ok |= strncmp(optarg, known[k], strlen(known[k])) == 0;
+                        if (!ok)
+                                return cli_usage_error("network ls",
+                                                       "invalid filter \"%s\" (name=, id=, "
+                                                       "driver=, label=KEY[=VAL] or "
+                                                       "type=custom|builtin)",
+                                                       optarg);
+                        filters[n_filters++] = optarg;
+                        break;
+                }
+                case OPT_FORMAT:
                         format = optarg;
                         break;
                 case 'n':
@@ -172,6 +231,10 @@ static int network_ls_command(struct engine *e, int argc, char **argv)
         network_store_free(store);
         json_t *rows = json_array();
         for (size_t i = 0; i < n; i++) {
+                if (!network_matches(&list[i], filters, n_filters)) {
+                        network_release(&list[i]);
+                        continue;
+                }
                 json_t *o = json_object();
                 json_object_set_new(
                     o, "ID", no_trunc ? json_string(list[i].id) : json_stringn(list[i].id, 12));

@@ -121,12 +121,8 @@ static bool matches(const struct container_row *row, const struct container_stat
                         ok = (image && strcmp(image, v) == 0) ||
                              strncmp(row->image_id + 7, v, strlen(v)) == 0;
                 } else if (strcmp(k, "label") == 0) {
-                        json_t *labels =
-                            json_object_get(json_object_get(row->data, "options"), "labels");
-                        const char *eq = strchr(v, '=');
-                        _cleanup_free_ char *key = eq ? xstrndup(v, (size_t)(eq - v)) : xstrdup(v);
-                        json_t *have = json_object_get(labels, key);
-                        ok = have && (!eq || strcmp(json_string_value(have), eq + 1) == 0);
+                        ok = cli_labels_match(
+                            json_object_get(json_object_get(row->data, "options"), "labels"), v);
                 }
                 if (!ok)
                         return false;

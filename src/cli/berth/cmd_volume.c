@@ -95,11 +95,7 @@ static bool volume_matches(struct engine *e, const struct volume_info *v, char *
                         if (!strstr(v->name, value))
                                 return false;
                 } else if (strncmp(filters[i], "label", key_len) == 0 && key_len == 5) {
-                        const char *eq = strchr(value, '=');
-                        _cleanup_free_ char *key =
-                            eq ? xstrndup(value, (size_t)(eq - value)) : xstrdup(value);
-                        json_t *have = json_object_get(v->labels, key);
-                        if (!have || (eq && strcmp(json_string_value(have), eq + 1) != 0))
+                        if (!cli_labels_match(v->labels, value))
                                 return false;
                 } else if (strncmp(filters[i], "dangling", key_len) == 0 && key_len == 8) {
                         struct error *err = NULL;
