@@ -94,6 +94,43 @@ running() {
 	[[ $output == *"must be a directory"* ]]
 }
 
+@test "cp with a stopped container reaches its volumes and binds (ro refused), as in a running one; nothing stays mounted" {
+	mkdir "$T/hostdir"
+	echo payload >"$T/f"
+	berth create --name cv -v cpvol:/data -v "$T/hostdir:/hd" -v "$T/hostdir:/hdro:ro" "$IMAGE" true >/dev/null
+	# never started: the mount points are made as the runtime makes them
+	berth cp "$T/f" cv:/data/
+	berth cp "$T/f" cv:/hd/f2
+	[ "$(cat "$T/hostdir/f2")" = payload ]
+	run -1 berth cp "$T/f" cv:/hdro/x
+	[[ $output == *"Read-only file system"* ]]
+	run berth run --rm -v cpvol:/data "$IMAGE" cat /data/f
+	[ "$output" = payload ]
+	# and out of the volume, after the container ran
+	berth start -a cv
+	[ "$(berth cp cv:/data/f - | tar -xOf -)" = payload ]
+	# only the containers' own overlays are mounted: the volumes were mounted for cp alone
+	[ -z "$(mounts_under "$T" | grep -v '/merged$')" ]
+	# a mount point swapped for a symlink out of the root resolves inside the container
+	berth create --name cv2 -v cpvol:/data2 "$IMAGE" true >/dev/null
+	id=$(berth inspect -f '{{.Id}}' cv2)
+	ln -s ../../../../../../../../../../tmp "$T/root/containers/$id/merged/data2"
+	berth cp "$T/f" "cv2:/data2/berth-cp-escape-$$"
+	[ ! -e "/tmp/berth-cp-escape-$$" ]
+	run berth run --rm -v cpvol:/v "$IMAGE" cat "/v/berth-cp-escape-$$"
+	[ "$output" = payload ]
+	# a dangling one is refused, not followed
+	berth create --name cv3 -v cpvol:/data3 "$IMAGE" true >/dev/null
+	id=$(berth inspect -f '{{.Id}}' cv3)
+	ln -s "../../../../../../../../../../tmp/berth-cp-nothere-$$" "$T/root/containers/$id/merged/data3"
+	run -1 berth cp "$T/f" cv3:/data3/g
+	[[ $output == *"mount point /data3 in container cv3"* ]]
+	[ ! -e "/tmp/berth-cp-nothere-$$" ]
+	berth rm cv3 >/dev/null
+	berth rm cv cv2 >/dev/null
+	berth volume rm cpvol >/dev/null
+}
+
 @test "cp errors: docker's message and exit status 1" {
 	berth create --name c3 "$IMAGE" true >/dev/null
 	run -1 berth cp c3:/nope "$T/x"

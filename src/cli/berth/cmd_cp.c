@@ -40,7 +40,8 @@ static bool split_arg(const char *arg, char **container, const char **path)
         return true;
 }
 
-/* The container's side: its running root (/proc/PID/root: its mounts too) or its rootfs. */
+/* The container's side: its running root (/proc/PID/root: its mounts too), or its rootfs
+ * with its volumes and binds mounted on it in a mount namespace of this process's own. */
 static int open_container_root(struct engine *e, const struct container_row *row, int *fd,
                                struct error **err)
 {
@@ -57,6 +58,10 @@ static int open_container_root(struct engine *e, const struct container_row *row
                         return error_set(err, 0, "container %s has no root filesystem", row->name);
                 }
                 path = xstrdup(rootfs);
+                if (engine_container_mount_binds_private(e, row, path, err) < 0) {
+                        container_state_release(&st);
+                        return -1;
+                }
         }
         container_state_release(&st);
         *fd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
