@@ -75,9 +75,10 @@ int engine_container_mount_binds_private(struct engine *e, const struct containe
 {
         _cleanup_free_ char *run_dir = engine_container_run_dir(e, row->id);
         _cleanup_free_ char *config_path = xasprintf("%s/config.json", run_dir);
-        json_t *config = json_load_file(config_path, 0, NULL);
+        json_error_t jerr;
+        json_t *config = json_load_file(config_path, 0, &jerr);
         if (config == NULL)
-                return 0; /* after a reboot: the rootfs alone, as before */
+                return error_set(err, 0, "container %s: %s", row->name, jerr.text);
         int ret = 0;
         bool unshared = false;
         /* Opened in the new namespace: a mount on a path of the old one is refused. */

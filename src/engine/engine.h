@@ -40,12 +40,16 @@ void engine_use_runtime_of(struct engine *e, const struct container_row *row);
 /* Newly allocated paths of a container's things. */
 char *engine_container_dir(const struct engine *e, const char *id);     /* ROOT/containers/ID */
 char *engine_container_run_dir(const struct engine *e, const char *id); /* RUNROOT/... */
+/* A stopped container's rootfs mounted, and its bundle files back in RUNROOT, after a reboot
+ * cleared them (what a start does first); nothing when they are there. A --rm container's are
+ * not kept: an error says so. Under the container's lock. */
+int engine_container_restore_rootfs(struct engine *e, const struct container_row *row,
+                                    struct error **err);
 /* For `cp` with a stopped container: its volumes and bind mounts mounted on ROOTFS (its root
  * filesystem, mounted) as the runtime would mount them, in a mount namespace the calling
  * process makes for itself (private: the host sees none of it, and it ends with the process).
  * Paths under a mount then reach the volume, as in a running container. Missing mount points
- * are made, as the runtime makes them at start. Nothing is done without config.json (a
- * cleared runroot). */
+ * are made, as the runtime makes them at start. Call engine_container_restore_rootfs first. */
 int engine_container_mount_binds_private(struct engine *e, const struct container_row *row,
                                          const char *rootfs, struct error **err);
 

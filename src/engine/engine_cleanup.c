@@ -235,6 +235,17 @@ int engine_container_prepare_start(struct engine *e, struct container_row *row, 
         return restore_after_reboot(e, row, err);
 }
 
+int engine_container_restore_rootfs(struct engine *e, const struct container_row *row,
+                                    struct error **err)
+{
+        struct container_lock lock = {-1};
+        if (container_lock_take(e, row->id, &lock, err) < 0)
+                return -1;
+        int rc = restore_after_reboot(e, row, err);
+        container_lock_release(&lock);
+        return rc;
+}
+
 /* Milliseconds since the epoch of an RFC 3339 UTC time ("...Z"), 0 when unreadable. */
 static int64_t rfc3339_ms(const char *text)
 {

@@ -158,6 +158,23 @@ simulate_reboot() {
 	[ "$(echo "$output" | wc -l)" -eq 4 ]
 }
 
+@test "reboot: cp with a stopped container mounts its rootfs again first, and reaches its volume" {
+	berth run --name kept -v rbvol:/data "$IMAGE" sh -c 'echo before >/data/v; echo root >/r' >/dev/null
+	simulate_reboot
+	echo after >"$T/f"
+	berth cp "$T/f" kept:/data/after
+	berth cp "$T/f" kept:/after
+	[ "$(berth cp kept:/r - | tar -xOf -)" = root ]
+	run berth start -a kept
+	[ "$status" -eq 0 ]
+	run berth run --rm -v rbvol:/data "$IMAGE" cat /data/v /data/after
+	[ "$output" = $'before\nafter' ]
+	# what cp wrote into the rootfs is in the overlay that start mounted, not under it
+	[ "$(berth cp kept:/after - | tar -xOf -)" = after ]
+	berth rm kept >/dev/null
+	berth volume rm rbvol >/dev/null
+}
+
 @test "health: starting, then healthy after a passing check; ps shows it" {
 	berth run -d --name doc --health-cmd 'test -e /tmp/ready' --health-interval 1s "$IMAGE" sleep 1000 >/dev/null
 	run berth ps --format '{{.Status}}'

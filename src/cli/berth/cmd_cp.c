@@ -58,7 +58,8 @@ static int open_container_root(struct engine *e, const struct container_row *row
                         return error_set(err, 0, "container %s has no root filesystem", row->name);
                 }
                 path = xstrdup(rootfs);
-                if (engine_container_mount_binds_private(e, row, path, err) < 0) {
+                if (engine_container_restore_rootfs(e, row, err) < 0 ||
+                    engine_container_mount_binds_private(e, row, path, err) < 0) {
                         container_state_release(&st);
                         return -1;
                 }
